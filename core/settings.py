@@ -1,0 +1,108 @@
+"""One frozen ``Settings`` object: defaults, then ``quisait.toml``, then ``QUISAIT_*`` variables.
+
+The CLI, the library and the web app all read the same object.  Every field is
+documented in README's configuration table (a test checks it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+ENV_PREFIX = "QUISAIT_"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of quisait, with its default."""
+
+    data_dir: Path = Path("var/quisait")
+    embedding_model: str = DEFAULT_MODEL
+    embeddings: bool = True
+    batch_size: int = 64
+    threads: int = 2
+    vector_index: str = "auto"
+    hnsw_threshold: int = 200_000
+    max_chunks: int = 64
+    keyphrases: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    def __post_init__(self) -> None:
+        if self.vector_index not in ("auto", "flat", "hnsw"):
+            raise ConfigError(
+                f"vector_index must be auto, flat or hnsw; got {self.vector_index!r}"
+            )
+        for name in ("batch_size", "threads", "hnsw_threshold", "max_chunks"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (values are converted like env values)."""
+        return dataclasses.replace(self, **_convert_all(changes, source="arguments"))
+
+
+def _convert(name: str, value: Any, source: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    if name not in fields:
+        valid = ", ".join(sorted(fields))
+        raise ConfigError(f"unknown setting {name!r} in {source} (valid: {valid})")
+    default = fields[name].default
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                lowered = value.strip().lower()
+                if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError(value)
+                return lowered in ("1", "true", "yes", "on")
+            return bool(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, Path):
+            return Path(value).expanduser()
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting {name!r} in {source}: cannot read {value!r}") from None
+
+
+def _convert_all(values: Mapping[str, Any], source: str) -> dict[str, Any]:
+    return {name: _convert(name, value, source) for name, value in values.items()}
+
+
+def load_settings(
+    config: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Defaults, then the TOML file, then ``QUISAIT_*`` variables, then ``overrides``.
+
+    The file is ``config``, else ``$QUISAIT_CONFIG``, else ``./quisait.toml`` if present.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config or (Path(environ["QUISAIT_CONFIG"]) if "QUISAIT_CONFIG" in environ else None)
+    if path is None and Path("quisait.toml").is_file():
+        path = Path("quisait.toml")
+    if path is not None:
+        try:
+            with open(path, "rb") as handle:
+                table = tomllib.load(handle)
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"configuration file {path}: {exc}") from None
+        values.update(_convert_all(table.get("quisait", table), source=str(path)))
+    for key, raw in environ.items():
+        if key.startswith(ENV_PREFIX) and key != "QUISAIT_CONFIG":
+            name = key[len(ENV_PREFIX) :].lower()
+            values[name] = _convert(name, raw, source=f"environment variable {key}")
+    values.update(_convert_all({k: v for k, v in overrides.items() if v is not None}, "arguments"))
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""Hits + profiles -> ranked people with evidence (the expertise issue builds it)."""

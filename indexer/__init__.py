@@ -1,0 +1,33 @@
+"""Sources in, catalog and derived indexes out.
+
+Public surface for the other packages: the catalog and its ``Item``, the
+full-text and vector indexes, the encoder, and the indexing entry points.
+"""
+
+from indexer.catalog import Catalog, Item, acl_token
+from indexer.fulltext import FullTextIndex
+from indexer.pipeline import (
+    IndexReport,
+    catalog_path,
+    index_sources,
+    load_encoder,
+    rebuild,
+    update_indexes,
+)
+from indexer.status import index_status
+from indexer.vectors import VectorIndex
+
+__all__ = [
+    "Catalog",
+    "FullTextIndex",
+    "IndexReport",
+    "Item",
+    "VectorIndex",
+    "acl_token",
+    "catalog_path",
+    "index_sources",
+    "index_status",
+    "load_encoder",
+    "rebuild",
+    "update_indexes",
+]

@@ -1,0 +1,333 @@
+"""The catalog: a SQLite database that is the source of truth.
+
+It holds every record (people, groups, and the searchable items: posts,
+comments, documents), group memberships, content hashes, key phrases, the
+embedding cache keyed by (model, text hash), and a generation counter.  Each
+write batch is one transaction that bumps the generation; derived indexes
+(Whoosh, FAISS) remember the generation they reflect and catch up from here.
+Deleted records stay as tombstones so that derived indexes can drop them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from core.records import COMPANY_FEED, Group, Person, record_from_dict
+
+log = logging.getLogger(__name__)
+
+CATALOG_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (
+    id TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, hash TEXT NOT NULL,
+    source TEXT, generation INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (type, id));
+CREATE TABLE IF NOT EXISTS memberships (
+    group_id TEXT NOT NULL, person_id TEXT NOT NULL, role TEXT NOT NULL,
+    PRIMARY KEY (group_id, person_id));
+CREATE INDEX IF NOT EXISTS memberships_person ON memberships (person_id);
+CREATE TABLE IF NOT EXISTS items (
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, kind TEXT NOT NULL,
+    group_id TEXT NOT NULL, author TEXT, parent TEXT,
+    title TEXT NOT NULL, text TEXT NOT NULL, lang TEXT NOT NULL, tags TEXT NOT NULL,
+    created TEXT NOT NULL, updated TEXT,
+    data TEXT NOT NULL, hash TEXT NOT NULL, source TEXT,
+    generation INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS items_generation ON items (generation);
+CREATE INDEX IF NOT EXISTS items_group ON items (group_id);
+CREATE INDEX IF NOT EXISTS items_author ON items (author);
+CREATE INDEX IF NOT EXISTS items_parent ON items (parent);
+CREATE INDEX IF NOT EXISTS items_source ON items (source);
+CREATE TABLE IF NOT EXISTS keyphrases (
+    item_rowid INTEGER NOT NULL, phrase TEXT NOT NULL, score REAL NOT NULL,
+    PRIMARY KEY (item_rowid, phrase));
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (model, text_hash)) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True)
+class Item:
+    """A searchable unit (post, comment or document) as the catalog stores it."""
+
+    rowid: int
+    id: str
+    type: str
+    kind: str
+    group: str
+    author: str | None
+    parent: str | None
+    title: str
+    text: str
+    lang: str
+    tags: tuple[str, ...]
+    created: datetime
+    updated: datetime | None
+    generation: int
+    deleted: bool
+    data: str
+
+    @property
+    def record(self) -> Any:
+        """The original record (with its body in its original format, for display)."""
+        return record_from_dict(json.loads(self.data))
+
+
+ITEM_COLUMNS = (
+    "rowid, id, type, kind, group_id, author, parent, title, text, lang, tags, "
+    "created, updated, generation, deleted, data"
+)
+
+
+def _item(row: sqlite3.Row | tuple[Any, ...]) -> Item:
+    values = list(row)
+    values[10] = tuple(json.loads(values[10]))
+    values[11] = datetime.fromisoformat(values[11])
+    values[12] = datetime.fromisoformat(values[12]) if values[12] else None
+    values[14] = bool(values[14])
+    return Item(*values)
+
+
+class Catalog:
+    """Access to ``catalog.sqlite`` in a data folder.  Not shared across threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(_SCHEMA)
+        self._check_version()
+
+    def _check_version(self) -> None:
+        found = self.get_meta("catalog_version")
+        if found is None:
+            self.set_meta("catalog_version", str(CATALOG_VERSION))
+        elif int(found) != CATALOG_VERSION:
+            from core.errors import IndexMismatchError
+
+            raise IndexMismatchError(
+                f"{self.path} has catalog version {found}, this quisait expects "
+                f"{CATALOG_VERSION}; re-import the sources into a new data folder"
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- meta and generations -------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    @contextmanager
+    def transaction(self) -> Iterator[int]:
+        """One write transaction; yields the generation its changes carry."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            generation = self.generation + 1
+            yield generation
+            self.set_meta("generation", str(generation))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    # -- reads -------------------------------------------------------------------
+
+    def hashes(self, table_key: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Current content hashes of (type, id) pairs that exist and are not deleted."""
+        found: dict[tuple[str, str], str] = {}
+        for kind, ident in table_key:
+            if kind in ("person", "group"):
+                sql = "SELECT hash FROM entities WHERE type = ? AND id = ? AND deleted = 0"
+                row = self.db.execute(sql, (kind, ident)).fetchone()
+            else:
+                sql = "SELECT hash FROM items WHERE type = ? AND id = ? AND deleted = 0"
+                row = self.db.execute(sql, (kind, ident)).fetchone()
+            if row:
+                found[(kind, ident)] = row[0]
+        return found
+
+    def people(self) -> dict[str, Person]:
+        """Every person, departed included, by id."""
+        return {p.id: p for p in self._entities("person")}
+
+    def groups(self) -> dict[str, Group]:
+        """Every group by id."""
+        return {g.id: g for g in self._entities("group")}
+
+    def _entities(self, kind: str) -> Iterator[Any]:
+        sql = "SELECT data FROM entities WHERE type = ? AND deleted = 0 ORDER BY id"
+        for (data,) in self.db.execute(sql, (kind,)):
+            yield record_from_dict(json.loads(data))
+
+    def item(self, ident: str) -> Item | None:
+        """The live item with this id, or None."""
+        sql = f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ? AND deleted = 0"
+        row = self.db.execute(sql, (ident,)).fetchone()
+        return _item(row) if row else None
+
+    def items_by_rowid(self, rowids: Iterable[int]) -> dict[int, Item]:
+        """Live items by rowid (missing or deleted rowids are left out)."""
+        wanted = list(rowids)
+        found: dict[int, Item] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {ITEM_COLUMNS} FROM items WHERE rowid IN ({marks}) AND deleted = 0"
+            found.update((row[0], _item(row)) for row in self.db.execute(sql, chunk))
+        return found
+
+    def changed_items(self, since: int, upto: int | None = None) -> Iterator[Item]:
+        """Items (tombstones included) changed after generation ``since``, oldest first."""
+        upto = self.generation if upto is None else upto
+        sql = (
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE generation > ? AND generation <= ? "
+            "ORDER BY generation, rowid"
+        )
+        for row in self.db.execute(sql, (since, upto)):
+            yield _item(row)
+
+    def group_of_item(self, ident: str) -> str | None:
+        row = self.db.execute(
+            "SELECT group_id FROM items WHERE id = ? AND deleted = 0", (ident,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def ids_from_source(self, source: str) -> set[tuple[str, str]]:
+        """(type, id) of live records last written by ``source``."""
+        ids = {
+            (t, i)
+            for t, i in self.db.execute(
+                "SELECT type, id FROM entities WHERE source = ? AND deleted = 0", (source,)
+            )
+        }
+        ids.update(
+            self.db.execute("SELECT type, id FROM items WHERE source = ? AND deleted = 0", (source,))
+        )
+        return ids
+
+    def counts(self) -> dict[str, Any]:
+        """Live counts per type, kind, group and language (for ``quisait status``)."""
+        def grouped(sql: str) -> dict[str, int]:
+            return {str(k): n for k, n in self.db.execute(sql)}
+
+        live = "FROM items WHERE deleted = 0 GROUP BY 1 ORDER BY 1"
+        return {
+            "entities": grouped(
+                "SELECT type, COUNT(*) FROM entities WHERE deleted = 0 GROUP BY 1 ORDER BY 1"
+            ),
+            "items_by_type": grouped(f"SELECT type, COUNT(*) {live}"),
+            "items_by_kind": grouped(f"SELECT kind, COUNT(*) {live}"),
+            "items_by_group": grouped(f"SELECT group_id, COUNT(*) {live}"),
+            "items_by_language": grouped(f"SELECT lang, COUNT(*) {live}"),
+            "generation": self.generation,
+        }
+
+    # -- writes (inside a transaction) -------------------------------------------
+
+    def put_entity(self, kind: str, ident: str, data: str, digest: str, source: str,
+                   generation: int) -> None:
+        self.db.execute(
+            "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (type, id) DO UPDATE "
+            "SET data = excluded.data, hash = excluded.hash, source = excluded.source, "
+            "generation = excluded.generation, deleted = 0",
+            (ident, kind, data, digest, source, generation),
+        )
+
+    def put_memberships(self, group: Group) -> None:
+        self.db.execute("DELETE FROM memberships WHERE group_id = ?", (group.id,))
+        rows = [(group.id, p, "member") for p in group.members]
+        rows += [(group.id, p, "guest") for p in group.guests if p not in group.members]
+        self.db.executemany("INSERT INTO memberships VALUES (?, ?, ?)", rows)
+
+    def put_item(self, values: dict[str, Any], generation: int) -> None:
+        """Insert or replace an item, keeping its rowid when it already exists."""
+        columns = [
+            "id", "type", "kind", "group_id", "author", "parent", "title", "text", "lang",
+            "tags", "created", "updated", "data", "hash", "source",
+        ]
+        row = [values[c] for c in columns] + [generation]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        self.db.execute(
+            f"INSERT INTO items ({', '.join(columns)}, generation, deleted) "
+            f"VALUES ({', '.join('?' * len(row))}, 0) ON CONFLICT (id) DO UPDATE SET "
+            f"{updates}, generation = excluded.generation, deleted = 0",
+            row,
+        )
+
+    def delete(self, kind: str, ident: str, generation: int) -> bool:
+        """Tombstone a record; True if it existed."""
+        if kind in ("person", "group"):
+            cursor = self.db.execute(
+                "UPDATE entities SET deleted = 1, generation = ? "
+                "WHERE type = ? AND id = ? AND deleted = 0",
+                (generation, kind, ident),
+            )
+            if kind == "group" and cursor.rowcount:
+                self.db.execute("DELETE FROM memberships WHERE group_id = ?", (ident,))
+            return cursor.rowcount > 0
+        cursor = self.db.execute(
+            "UPDATE items SET deleted = 1, generation = ? WHERE id = ? AND deleted = 0",
+            (generation, ident),
+        )
+        if cursor.rowcount:
+            self.db.execute(
+                "DELETE FROM keyphrases WHERE item_rowid = (SELECT rowid FROM items WHERE id = ?)",
+                (ident,),
+            )
+        return cursor.rowcount > 0
+
+    # -- key phrases and embedding cache -------------------------------------------
+
+    def put_keyphrases(self, rowid: int, phrases: list[tuple[str, float]]) -> None:
+        self.db.execute("DELETE FROM keyphrases WHERE item_rowid = ?", (rowid,))
+        self.db.executemany(
+            "INSERT OR REPLACE INTO keyphrases VALUES (?, ?, ?)",
+            [(rowid, phrase, score) for phrase, score in phrases],
+        )
+
+    def keyphrases(self, rowid: int) -> list[tuple[str, float]]:
+        sql = "SELECT phrase, score FROM keyphrases WHERE item_rowid = ? ORDER BY score DESC"
+        return [(p, s) for p, s in self.db.execute(sql, (rowid,))]
+
+    def cached_vectors(self, model: str, digests: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for start in range(0, len(digests), 500):
+            chunk = digests[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({marks})"
+            found.update(self.db.execute(sql, [model, *chunk]))
+        return found
+
+    def cache_vectors(self, model: str, vectors: dict[str, bytes]) -> None:
+        self.db.executemany(
+            "INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
+            [(model, digest, blob) for digest, blob in vectors.items()],
+        )
+
+
+def acl_token(group: str | None) -> str:
+    """The ACL token of a group id (``None`` is the company feed)."""
+    return group if group else COMPANY_FEED

@@ -1,0 +1,140 @@
+"""The full-text index: a Whoosh index derived from the catalog.
+
+Each item fills the title/body fields of its language (``title_fr``/``body_fr``
+or ``title_en``/``body_en``), so each is analyzed by the right analyzer; a query
+is parsed against both.  The ``group`` field holds the item's ACL token so that
+search can filter by permission inside the query.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
+
+from indexer.analysis import ANALYZER_VERSION, LANGUAGES, analyzer_for
+from indexer.catalog import Catalog, Item
+from indexer.params import IndexState, check_params, write_params
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+INDEX_NAME = "quisait"
+COMMIT_EVERY = 20_000
+
+
+def build_schema() -> Schema:
+    """The Whoosh schema; bump ``SCHEMA_VERSION`` when it changes."""
+    fields = {
+        "id": ID(stored=True, unique=True),
+        "rowid": NUMERIC(int, bits=64, stored=True, signed=False),
+        "type": ID(stored=True),
+        "kind": ID(stored=True),
+        "group": ID(stored=True),
+        "author": ID(stored=True),
+        "parent": ID(stored=True),
+        "lang": ID(stored=True),
+        "tags": KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        "created": DATETIME(stored=True, sortable=True),
+        "accepted": BOOLEAN(stored=True),
+        "reactions": NUMERIC(int, stored=True, sortable=True),
+    }
+    for lang in LANGUAGES:
+        analyzer = analyzer_for(lang)
+        fields[f"title_{lang}"] = TEXT(analyzer=analyzer, phrase=True, field_boost=1.0)
+        fields[f"body_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
+    return Schema(**fields)
+
+
+def document_fields(item: Item) -> dict[str, object]:
+    """The Whoosh document for a live item."""
+    record = item.record
+    lang = item.lang if item.lang in LANGUAGES else "en"
+    return {
+        "id": item.id,
+        "rowid": item.rowid,
+        "type": item.type,
+        "kind": item.kind,
+        "group": item.group,
+        "author": item.author or "",
+        "parent": item.parent or "",
+        "lang": lang,
+        "tags": ",".join(item.tags),
+        "created": item.created.replace(tzinfo=None),
+        "accepted": bool(getattr(record, "accepted_answer", None)),
+        "reactions": int(getattr(record, "reactions", 0)),
+        f"title_{lang}": item.title,
+        f"body_{lang}": item.text,
+    }
+
+
+def _params() -> dict[str, object]:
+    return {"schema_version": SCHEMA_VERSION, "analyzer_version": ANALYZER_VERSION}
+
+
+class FullTextIndex:
+    """A Whoosh index in a folder (or in memory), with the catalog generation it reflects."""
+
+    def __init__(self, storage: Storage, state: IndexState) -> None:
+        self.storage = storage
+        self.state = state
+        if storage.index_exists(INDEX_NAME):
+            self.index = storage.open_index(INDEX_NAME)
+        else:
+            self.index = storage.create_index(build_schema(), indexname=INDEX_NAME)
+            self.state.generation = 0  # a new index reflects nothing, whatever state.json said
+
+    @classmethod
+    def open(cls, folder: Path) -> FullTextIndex:
+        """Open (or create) the index in ``folder``; a parameter mismatch is a clear error."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if (folder / "params.json").exists():
+            check_params(folder, _params(), what="full-text index")
+        elif whoosh_index.exists_in(str(folder), INDEX_NAME):
+            check_params(folder, _params(), what="full-text index")  # raises: params missing
+        else:
+            write_params(folder, _params())
+        return cls(FileStorage(str(folder)), IndexState(folder / "state.json"))
+
+    @classmethod
+    def in_memory(cls) -> FullTextIndex:
+        """A throw-away index held in RAM (tests, evaluation)."""
+        return cls(RamStorage(), IndexState(None))
+
+    @property
+    def generation(self) -> int:
+        return self.state.generation
+
+    def catch_up(self, catalog: Catalog, progress: object | None = None) -> int:
+        """Apply every catalog change newer than this index; returns the number applied."""
+        target = catalog.generation
+        if target <= self.generation:
+            return 0
+        writer = self.index.writer(limitmb=256)
+        applied = 0
+        try:
+            for item in catalog.changed_items(self.generation, target):
+                if item.deleted:
+                    writer.delete_by_term("id", item.id)
+                else:
+                    writer.update_document(**document_fields(item))
+                applied += 1
+                if progress is not None:
+                    progress.update(1)  # type: ignore[attr-defined]
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        self.state.save(target)
+        log.info("full-text index at generation %d (%d changes)", target, applied)
+        return applied
+
+    def searcher(self):  # type: ignore[no-untyped-def]
+        """A Whoosh searcher over the latest committed segments (BM25F)."""
+        return self.index.searcher()
+
+    def doc_count(self) -> int:
+        return int(self.index.doc_count())

@@ -1,0 +1,190 @@
+"""Indexing end to end: sources -> catalog -> key phrases, full-text and vector indexes.
+
+A data folder holds ``catalog.sqlite`` (the truth), ``fulltext/`` and
+``vectors/`` (derived, each with its params.json and state.json), and ``lock``.
+Every step is idempotent and driven by the catalog generation, so a run killed
+at any moment and started again ends exactly where an uninterrupted run ends.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import LockedError
+from core.settings import Settings
+from indexer.catalog import Catalog
+from indexer.fulltext import FullTextIndex
+from indexer.importers import ImportOptions, detect_format, get_importer
+from indexer.ingest import IngestReport, Ingestor
+from indexer.keyphrases import META_KEY as KEYPHRASES_META
+from indexer.keyphrases import catch_up_keyphrases
+from indexer.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexReport(IngestReport):
+    """An ``IngestReport`` plus what the derived indexes did and how long it took."""
+
+    seconds: float = 0.0
+    fulltext_changes: int = 0
+    vector_changes: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def posts_per_second(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+
+def catalog_path(settings: Settings) -> Path:
+    return settings.data_dir / "catalog.sqlite"
+
+
+@contextmanager
+def data_lock(settings: Settings) -> Iterator[None]:
+    """Exclusive right to write in the data folder; a second writer gets a clear error."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / "lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LockedError(
+                f"{settings.data_dir} is being indexed by {holder}; wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _progress(total: int | None, desc: str, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="rec", disable=not enabled, leave=False,
+                dynamic_ncols=True)
+
+
+def index_sources(settings: Settings, sources: Sequence[str], fmt: str | None = None,
+                  group: str | None = None, prune: bool = False,
+                  progress: bool = False) -> IndexReport:
+    """Import ``sources`` into the catalog, then bring every derived index up to date."""
+    report = IndexReport()
+    started = time.perf_counter()
+    with data_lock(settings):
+        catalog = Catalog(catalog_path(settings))
+        try:
+            for source in sources:
+                _import_source(catalog, source, fmt, group, prune, report, progress)
+            report.timings["import"] = time.perf_counter() - started
+            update_indexes(settings, catalog, report, progress)
+        finally:
+            catalog.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _import_source(catalog: Catalog, source: str, fmt: str | None, group: str | None,
+                   prune: bool, report: IndexReport, progress: bool) -> None:
+    name = fmt or detect_format(source)
+    importer = get_importer(name)
+    key = source if source.startswith(("http://", "https://")) else str(Path(source).resolve())
+    ingestor = Ingestor(catalog, f"{name}:{key}", report)
+    with _progress(None, f"reading {Path(source).name or source}", progress) as bar:
+        ingestor.ingest(_counting(importer(source, ImportOptions(group=group)), bar))
+    if prune:
+        ingestor.prune()
+
+
+def _counting(stream: Any, bar: Any) -> Iterator[Any]:
+    for entry in stream:
+        bar.update(1)
+        yield entry
+
+
+def update_indexes(settings: Settings, catalog: Catalog, report: IndexReport | None = None,
+                   progress: bool = False) -> None:
+    """Bring key phrases, the full-text index and the vector index up to the catalog."""
+    report = report if report is not None else IndexReport()
+    steps = [("keyphrases", _update_keyphrases), ("fulltext", _update_fulltext)]
+    if settings.embeddings:
+        steps.append(("vectors", _update_vectors))
+    for name, step in steps:
+        started = time.perf_counter()
+        step(settings, catalog, report, progress)
+        report.timings[name] = time.perf_counter() - started
+
+
+def _pending(catalog: Catalog, since: int) -> int:
+    row = catalog.db.execute("SELECT COUNT(*) FROM items WHERE generation > ?", (since,)).fetchone()
+    return int(row[0])
+
+
+def _update_keyphrases(settings: Settings, catalog: Catalog, report: IndexReport,
+                       progress: bool) -> None:
+    if not settings.keyphrases:
+        return
+    since = int(catalog.get_meta(KEYPHRASES_META) or 0)
+    with _progress(_pending(catalog, since), "key phrases", progress) as bar:
+        catch_up_keyphrases(catalog, bar)
+
+
+def _update_fulltext(settings: Settings, catalog: Catalog, report: IndexReport,
+                     progress: bool) -> None:
+    index = FullTextIndex.open(settings.data_dir / "fulltext")
+    with _progress(_pending(catalog, index.generation), "full text", progress) as bar:
+        report.fulltext_changes = index.catch_up(catalog, bar)
+
+
+def _update_vectors(settings: Settings, catalog: Catalog, report: IndexReport,
+                    progress: bool) -> None:
+    index = VectorIndex.open(settings.data_dir / "vectors", settings)
+    with _progress(_pending(catalog, index.generation), "embeddings", progress) as bar:
+        report.vector_changes = index.catch_up(catalog, lambda: load_encoder(settings), bar)
+
+
+_ENCODERS: dict[tuple[str, int, int, int], Any] = {}
+
+
+def load_encoder(settings: Settings) -> Any:
+    """The encoder for these settings, loaded once per process."""
+    from indexer.embeddings import Encoder
+
+    key = (settings.embedding_model, settings.batch_size, settings.threads, settings.max_chunks)
+    if key not in _ENCODERS:
+        _ENCODERS[key] = Encoder(settings)
+    return _ENCODERS[key]
+
+
+def rebuild(settings: Settings, progress: bool = False) -> IndexReport:
+    """Recreate the derived indexes from the catalog (vectors come from the cache)."""
+    with data_lock(settings):
+        for folder in ("fulltext", "vectors"):
+            shutil.rmtree(settings.data_dir / folder, ignore_errors=True)
+        catalog = Catalog(catalog_path(settings))
+        try:
+            catalog.set_meta(KEYPHRASES_META, "0")
+            report = IndexReport()
+            started = time.perf_counter()
+            update_indexes(settings, catalog, report, progress)
+            report.seconds = time.perf_counter() - started
+            return report
+        finally:
+            catalog.close()

@@ -1,0 +1,73 @@
+"""The JSON Schema of the JSONL export, derived from the record dataclasses.
+
+``indexer/records.schema.json`` is this schema written out; a test keeps the two
+in sync.  Regenerate with ``python -m indexer.schema > indexer/records.schema.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from core.records import _ENUMS, RECORD_TYPES, ROLES
+
+_DESCRIPTIONS = {
+    "person": "Someone in the network: an employee, or a guest (partner, client).",
+    "group": "A group; open groups are readable by employees, private/secret by members.",
+    "post": "A post, question, answer, article or event; group null = company feed.",
+    "comment": "A comment on a post; it lives in its post's group.",
+    "document": "A shared file with its extracted text.",
+}
+
+
+def _field_schema(hint: str) -> dict[str, Any]:
+    nullable = "None" in hint
+    if "datetime" in hint:
+        schema: dict[str, Any] = {"type": "string", "format": "date-time"}
+    elif "frozenset" in hint or "tuple" in hint:
+        schema = {"type": "array", "items": {"type": "string"}}
+    elif hint.startswith("bool"):
+        schema = {"type": "boolean"}
+    elif hint.startswith("int"):
+        schema = {"type": "integer"}
+    else:
+        schema = {"type": "string"}
+    if nullable:
+        schema["type"] = [schema["type"], "null"]
+    return schema
+
+
+def _record_schema(name: str, cls: type) -> dict[str, Any]:
+    properties: dict[str, Any] = {"type": {"const": name}}
+    required = ["type"]
+    for f in dataclasses.fields(cls):
+        properties[f.name] = _field_schema(str(f.type))
+        if (name, f.name) in _ENUMS:
+            properties[f.name]["enum"] = list(_ENUMS[(name, f.name)])
+        if f.default is dataclasses.MISSING:
+            required.append(f.name)
+    if name == "person":
+        properties["roles"]["items"]["enum"] = list(ROLES)
+    return {
+        "type": "object",
+        "description": _DESCRIPTIONS[name],
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def records_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) for one line of the JSONL export."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://quisait.example/records.schema.json",
+        "title": "quisait record",
+        "oneOf": [{"$ref": f"#/$defs/{name}"} for name in RECORD_TYPES],
+        "$defs": {name: _record_schema(name, cls) for name, cls in RECORD_TYPES.items()},
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(records_schema(), indent=2, ensure_ascii=False))

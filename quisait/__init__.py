@@ -1,0 +1,1 @@
+"""The quisait command line: the top of the chain, over indexer, search, expertise and web."""

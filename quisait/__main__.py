@@ -1,0 +1,3 @@
+from quisait.cli import main
+
+main()

@@ -1,0 +1,168 @@
+"""The ``quisait`` command: thin wrappers over the library, heavy imports done lazily."""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from core.errors import QuisaitError
+from core.settings import Settings, load_settings
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes of the ``quisait`` command."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    PROBLEMS = 3  # finished, but some records were skipped
+    LOCKED = 4
+    MISMATCH = 5
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]  # type: ignore[no-any-return]
+
+
+def _fail(exc: QuisaitError) -> None:
+    from core.errors import IndexMismatchError, LockedError
+
+    click.secho(f"error: {exc}", fg="red", err=True)
+    codes = {LockedError: ExitCode.LOCKED, IndexMismatchError: ExitCode.MISMATCH}
+    sys.exit(codes.get(type(exc), ExitCode.ERROR))
+
+
+@click.group()
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML settings file (default: $QUISAIT_CONFIG or ./quisait.toml).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder (setting data_dir).")
+@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose: int) -> None:
+    """quisait: who knows what, and where it is written."""
+    levels = {0: logging.WARNING, 1: logging.INFO}
+    logging.basicConfig(level=levels.get(verbose, logging.DEBUG),
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        ctx.obj = {"settings": load_settings(config, data_dir=data_dir)}
+    except QuisaitError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "stackexchange", "docs", "rss"]),
+              help="Source format (guessed from each source when omitted).")
+@click.option("--group", help="Group id for records that do not name one.")
+@click.option("--prune", is_flag=True, help="Remove records no longer present in the sources.")
+@click.option("--no-embeddings", is_flag=True, help="Full text only (setting embeddings=false).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def index(ctx: click.Context, sources: tuple[str, ...], fmt: str | None, group: str | None,
+          prune: bool, no_embeddings: bool, quiet: bool) -> None:
+    """Import SOURCES (files, folders, feed URLs) and update the indexes."""
+    from indexer import index_sources
+
+    settings = _settings(ctx)
+    if no_embeddings:
+        settings = settings.replace(embeddings=False)
+    try:
+        report = index_sources(settings, list(sources), fmt=fmt, group=group, prune=prune,
+                               progress=not quiet)
+    except QuisaitError as exc:
+        _fail(exc)
+    click.echo(
+        f"read {report.read} records: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.removed} removed, {report.skipped} skipped "
+        f"in {report.seconds:.1f} s ({report.posts_per_second:.0f} records/s)"
+    )
+    for problem in report.problems[:20]:
+        click.secho(f"  skipped {problem}", fg="yellow", err=True)
+    if report.skipped > 20:
+        click.secho(f"  ... and {report.skipped - 20} more", fg="yellow", err=True)
+    if report.problems:
+        sys.exit(ExitCode.PROBLEMS)
+
+
+@cli.command()
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def rebuild(ctx: click.Context, quiet: bool) -> None:
+    """Recreate the full-text and vector indexes from the catalog (no re-encoding)."""
+    from indexer import rebuild as rebuild_indexes
+
+    try:
+        report = rebuild_indexes(_settings(ctx), progress=not quiet)
+    except QuisaitError as exc:
+        _fail(exc)
+    click.echo(f"rebuilt {report.fulltext_changes} documents, "
+               f"{report.vector_changes} items embedded in {report.seconds:.1f} s")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Counts per type, group and language; index generations; the model."""
+    from indexer import index_status
+
+    try:
+        info = index_status(_settings(ctx))
+    except QuisaitError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    _print_status(info)
+
+
+def _print_status(info: dict[str, Any]) -> None:
+    click.echo(f"data folder: {info['data_dir']}")
+    click.echo(f"embedding model: {info['embedding_model']}")
+    click.echo(f"catalog generation {info['generation']}; " + ", ".join(
+        f"{name} at {gen}" for name, gen in info["index_generations"].items()))
+    for title, key in [("records", "entities"), ("items by type", "items_by_type"),
+                       ("items by kind", "items_by_kind"), ("items by language",
+                       "items_by_language"), ("items by group", "items_by_group")]:
+        values = ", ".join(f"{k} {v}" for k, v in info[key].items()) or "none"
+        click.echo(f"{title}: {values}")
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--as", "viewer", required=True, help="Person id of the viewer (permissions).")
+@click.option("--mode", type=click.Choice(["lexical", "semantic", "hybrid"]), default="hybrid")
+@click.option("-k", "--limit", default=10, show_default=True)
+@click.pass_context
+def search_command(ctx: click.Context, query: str, viewer: str, mode: str, limit: int) -> None:
+    """Search as VIEWER sees it."""
+    from search import Searcher
+
+    try:
+        with Searcher.open(_settings(ctx)) as searcher:
+            hits = searcher.search(query, viewer=viewer, mode=mode, limit=limit)
+    except QuisaitError as exc:
+        _fail(exc)
+    if not hits:
+        click.echo("no results")
+    for rank, hit in enumerate(hits, start=1):
+        click.secho(f"{rank:2}. {hit.title or '(untitled ' + hit.kind + ')'}", bold=True)
+        click.echo(f"    {hit.kind} in {hit.group_name} by {hit.author_name or 'unknown'}, "
+                   f"{hit.created:%Y-%m-%d}  [{hit.id}, score {hit.score:.3f}]")
+        click.echo(f"    {hit.snippet}")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli(prog_name="quisait")
+
+
+if __name__ == "__main__":
+    main()
