@@ -142,12 +142,18 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[int]:
-        """One write transaction; yields the generation its changes carry."""
+        """One write transaction; yields the generation its changes carry.
+
+        The generation only advances if the transaction changed something, so a run
+        over unchanged sources leaves every derived index untouched.
+        """
         self.db.execute("BEGIN IMMEDIATE")
         try:
             generation = self.generation + 1
+            changes = self.db.total_changes
             yield generation
-            self.set_meta("generation", str(generation))
+            if self.db.total_changes != changes:
+                self.set_meta("generation", str(generation))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

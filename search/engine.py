@@ -114,7 +114,7 @@ class Searcher:
         parser = qparser.MultifieldParser(fields + ["tags"], self.fulltext.index.schema,
                                           fieldboosts=boosts, group=qparser.OrGroup)
         parsed = parser.parse(query)
-        if isinstance(parsed, NullQuery):
+        if parsed is NullQuery:
             return []
         permission = Or([Term("group", token) for token in sorted(allowed)])
         with self.fulltext.searcher() as searcher:

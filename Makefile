@@ -1,0 +1,37 @@
+# quisait: `make demo` sets everything up and runs the demo; `make test` sets up and runs the tests.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= var/demo
+
+.PHONY: setup demo test test-fast lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -U "pip>=25.1"
+	# torch first and pinned: a CPU build from this machine's disk, not the multi-GB CUDA one
+	$(BIN)/python -m pip install -q -c constraints.txt "torch==2.13.0"
+	$(BIN)/python -m pip install -q -c constraints.txt -e . --group dev
+	touch $@
+
+demo: setup
+	$(BIN)/quisait --data-dir $(DEMO_DIR) demo
+
+test: setup
+	$(BIN)/python -m pytest -m "" --durations=15
+
+test-fast: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/bench_index.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
