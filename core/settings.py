@@ -58,13 +58,16 @@ def _convert(name: str, value: Any, source: str) -> Any:
     default = fields[name].default
     try:
         if isinstance(default, bool):
-            if isinstance(value, str):
-                lowered = value.strip().lower()
-                if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-                    raise ValueError(value)
-                return lowered in ("1", "true", "yes", "on")
-            return bool(value)
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).strip().lower() if isinstance(value, str) else None
+            if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise ValueError(value)
+            return lowered in ("1", "true", "yes", "on")
         if isinstance(default, int):
+            # TOML gives real ints; a bool or a float here is a mistake, not a number
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise ValueError(value)
             return int(value)
         if isinstance(default, Path):
             return Path(value).expanduser()

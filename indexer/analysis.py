@@ -26,7 +26,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 LANGUAGES = ("fr", "en")
 
 # Words joined by apostrophes stay one token; the elision filter then splits them.
@@ -78,8 +78,12 @@ class FoldFilter(Filter):
             yield token
 
 
+# Whoosh's lists miss a few very common words.
+_EXTRA_STOP_WORDS = {"fr": {"les", "aux", "ces", "cet", "cette"}, "en": set()}
+
+
 def _stoplist(language: str) -> frozenset[str]:
-    words = stopwords_for_language(language)
+    words = set(stopwords_for_language(language)) | _EXTRA_STOP_WORDS[language]
     return frozenset(words) | frozenset(fold(w) for w in words)
 
 

@@ -47,6 +47,7 @@ def _record_schema(name: str, cls: type) -> dict[str, Any]:
             properties[f.name]["enum"] = list(_ENUMS[(name, f.name)])
         if f.default is dataclasses.MISSING:
             required.append(f.name)
+    properties["id"]["minLength"] = 1
     if name == "person":
         properties["roles"]["items"]["enum"] = list(ROLES)
     return {

@@ -45,7 +45,7 @@ def _parse_line(raw: bytes, options: ImportOptions) -> Record:
     if len(raw) > MAX_LINE_BYTES:
         raise InvalidRecordError(f"line longer than {MAX_LINE_BYTES} bytes")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8").lstrip("\ufeff"))  # a BOM from Windows tools
     except UnicodeDecodeError as exc:
         raise InvalidRecordError(f"invalid UTF-8 at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
