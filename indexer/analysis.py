@@ -82,7 +82,9 @@ class FoldFilter(Filter):
 _EXTRA_STOP_WORDS = {"fr": {"les", "aux", "ces", "cet", "cette"}, "en": set()}
 
 
-def _stoplist(language: str) -> frozenset[str]:
+@functools.cache
+def stop_words(language: str) -> frozenset[str]:
+    """Stop words of ``language``, with and without their accents."""
     words = set(stopwords_for_language(language)) | _EXTRA_STOP_WORDS[language]
     return frozenset(words) | frozenset(fold(w) for w in words)
 
@@ -94,7 +96,7 @@ def french_analyzer() -> Analyzer:
         | LowercaseFilter()
         | ElisionFilter()
         | FoldFilter()
-        | StopFilter(stoplist=_stoplist("fr"), minsize=1)
+        | StopFilter(stoplist=stop_words("fr"), minsize=1)
         | StemFilter(lang="fr", cachesize=100_000)
     )
 
@@ -106,7 +108,7 @@ def english_analyzer() -> Analyzer:
         | LowercaseFilter()
         | PossessiveFilter()
         | FoldFilter()
-        | StopFilter(stoplist=_stoplist("en"), minsize=1)
+        | StopFilter(stoplist=stop_words("en"), minsize=1)
         | StemFilter(lang="en", cachesize=100_000)
     )
 
@@ -134,8 +136,8 @@ def _identifier():  # type: ignore[no-untyped-def]
 
 
 def detect_language(text: str, default: str = "en") -> str:
-    """``fr`` or ``en`` for ``text`` (its first 2,000 characters); ``default`` if empty."""
-    sample = text[:2000]
+    """``fr`` or ``en`` for ``text`` (its first 800 characters); ``default`` if empty."""
+    sample = text[:800]
     if not any(c.isalpha() for c in sample):
         return default
     language, _ = _identifier().classify(sample)

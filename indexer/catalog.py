@@ -229,9 +229,8 @@ class Catalog:
                 "SELECT type, id FROM entities WHERE source = ? AND deleted = 0", (source,)
             )
         }
-        ids.update(
-            self.db.execute("SELECT type, id FROM items WHERE source = ? AND deleted = 0", (source,))
-        )
+        sql = "SELECT type, id FROM items WHERE source = ? AND deleted = 0"
+        ids.update(self.db.execute(sql, (source,)))
         return ids
 
     def counts(self) -> dict[str, Any]:
@@ -323,7 +322,8 @@ class Catalog:
         for start in range(0, len(digests), 500):
             chunk = digests[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({marks})"
+            sql = ("SELECT text_hash, vector FROM embeddings "
+                   f"WHERE model = ? AND text_hash IN ({marks})")
             found.update(self.db.execute(sql, [model, *chunk]))
         return found
 

@@ -70,11 +70,16 @@ class Encoder:
         self.name = settings.embedding_model
         self.batch_size = settings.batch_size
         self.max_chunks = settings.max_chunks
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
         try:
             self.model = SentenceTransformer(resolve_model(self.name), device="cpu")
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot load embedding model {self.name!r}: {exc}") from None
-        self.dimension = int(self.model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self.model, "get_embedding_dimension", None) or (
+            self.model.get_sentence_embedding_dimension)
+        self.dimension = int(dimension() or 0)
         self.window = int(self.model.max_seq_length)
         self.tokenizer = self.model.tokenizer
 

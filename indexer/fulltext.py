@@ -78,8 +78,9 @@ def _params() -> dict[str, object]:
 class FullTextIndex:
     """A Whoosh index in a folder (or in memory), with the catalog generation it reflects."""
 
-    def __init__(self, storage: Storage, state: IndexState) -> None:
+    def __init__(self, storage: Storage, state: IndexState, procs: int = 1) -> None:
         self.storage = storage
+        self.procs = procs
         self.state = state
         if storage.index_exists(INDEX_NAME):
             self.index = storage.open_index(INDEX_NAME)
@@ -88,7 +89,7 @@ class FullTextIndex:
             self.state.generation = 0  # a new index reflects nothing, whatever state.json said
 
     @classmethod
-    def open(cls, folder: Path) -> FullTextIndex:
+    def open(cls, folder: Path, procs: int = 1) -> FullTextIndex:
         """Open (or create) the index in ``folder``; a parameter mismatch is a clear error."""
         folder.mkdir(parents=True, exist_ok=True)
         if (folder / "params.json").exists():
@@ -97,7 +98,7 @@ class FullTextIndex:
             check_params(folder, _params(), what="full-text index")  # raises: params missing
         else:
             write_params(folder, _params())
-        return cls(FileStorage(str(folder)), IndexState(folder / "state.json"))
+        return cls(FileStorage(str(folder)), IndexState(folder / "state.json"), procs)
 
     @classmethod
     def in_memory(cls) -> FullTextIndex:
@@ -113,12 +114,15 @@ class FullTextIndex:
         target = catalog.generation
         if target <= self.generation:
             return 0
-        writer = self.index.writer(limitmb=256)
+        fresh = self.index.doc_count_all() == 0
+        writer = self._writer(fresh)
         applied = 0
         try:
             for item in catalog.changed_items(self.generation, target):
                 if item.deleted:
                     writer.delete_by_term("id", item.id)
+                elif fresh:  # nothing to replace: skip update_document's lookup
+                    writer.add_document(**document_fields(item))
                 else:
                     writer.update_document(**document_fields(item))
                 applied += 1
@@ -131,6 +135,12 @@ class FullTextIndex:
         self.state.save(target)
         log.info("full-text index at generation %d (%d changes)", target, applied)
         return applied
+
+    def _writer(self, fresh: bool):  # type: ignore[no-untyped-def]
+        """A writer; a big first build analyses documents in ``procs`` processes."""
+        if fresh and self.procs > 1 and isinstance(self.storage, FileStorage):
+            return self.index.writer(procs=self.procs, limitmb=128, multisegment=True)
+        return self.index.writer(limitmb=256)
 
     def searcher(self):  # type: ignore[no-untyped-def]
         """A Whoosh searcher over the latest committed segments (BM25F)."""

@@ -24,7 +24,7 @@ from core.settings import Settings
 from indexer.catalog import Catalog
 from indexer.fulltext import FullTextIndex
 from indexer.importers import ImportOptions, detect_format, get_importer
-from indexer.ingest import IngestReport, Ingestor
+from indexer.ingest import Ingestor, IngestReport
 from indexer.keyphrases import META_KEY as KEYPHRASES_META
 from indexer.keyphrases import catch_up_keyphrases
 from indexer.vectors import VectorIndex
@@ -148,7 +148,7 @@ def _update_keyphrases(settings: Settings, catalog: Catalog, report: IndexReport
 
 def _update_fulltext(settings: Settings, catalog: Catalog, report: IndexReport,
                      progress: bool) -> None:
-    index = FullTextIndex.open(settings.data_dir / "fulltext")
+    index = FullTextIndex.open(settings.data_dir / "fulltext", procs=settings.threads)
     with _progress(_pending(catalog, index.generation), "full text", progress) as bar:
         report.fulltext_changes = index.catch_up(catalog, bar)
 

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from bs4 import (
+    BeautifulSoup,
+    CData,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    PageElement,
+    Tag,
+)
+
+try:  # lxml is several times faster than the standard library's parser
+    import lxml  # noqa: F401
+
+    _PARSER = "lxml"
+except ImportError:  # pragma: no cover
+    _PARSER = "html.parser"
 
 # Elements whose content is never text a reader sees.
 _DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "iframe", "svg")
@@ -25,15 +40,30 @@ def html_to_text(html: str) -> str:
         return ""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(html, "html.parser")
-    for element in soup(_DROP):
-        element.decompose()
-    for element in soup.find_all(_BLOCKS):
-        element.insert_before("\n")
-        element.append("\n")
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    return tidy(soup.get_text(""))
+        soup = BeautifulSoup(html, _PARSER)
+    return tidy("".join(_visible_strings(soup)))
+
+
+def _visible_strings(root: Tag) -> Iterator[str]:
+    """Text nodes in document order, a line break around each block element.
+
+    Iterative (an explicit stack), so hostile, deeply nested HTML cannot blow the stack.
+    """
+    stack: list[PageElement | str] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str) and not isinstance(node, NavigableString):
+            yield node  # a line-break marker pushed below
+        elif isinstance(node, NavigableString):
+            if type(node) in (NavigableString, CData):
+                yield str(node)
+        elif isinstance(node, Tag) and node.name not in _DROP:
+            if node.name == "br":
+                yield "\n"
+            elif node.name in _BLOCKS:
+                yield "\n"
+                stack.append("\n")
+            stack.extend(reversed(node.contents))
 
 
 def markdown_to_text(source: str) -> str:

@@ -159,6 +159,24 @@ def search_command(ctx: click.Context, query: str, viewer: str, mode: str, limit
         click.echo(f"    {hit.snippet}")
 
 
+@cli.command()
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def demo(ctx: click.Context, quiet: bool) -> None:
+    """Index the bilingual sample corpus, then show a few searches."""
+    from quisait.demo import index_sample, run_showcase
+
+    settings = _settings(ctx)
+    try:
+        for report in index_sample(settings, progress=not quiet):
+            click.echo(f"indexed {report.read} records ({report.added} new, "
+                       f"{report.skipped} skipped) in {report.seconds:.1f} s")
+        run_showcase(settings, click.echo)
+    except QuisaitError as exc:
+        _fail(exc)
+    click.echo(f"\nTry: quisait --data-dir {settings.data_dir} search 'RGPD' --as p-elodie")
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli(prog_name="quisait")

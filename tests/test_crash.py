@@ -1,9 +1,9 @@
 """``kill -9`` during indexing, then the same command again: the counts of an uninterrupted run.
 
-Runs the real CLI in subprocesses on the french-meta Stack Exchange dump with
-the real embedding model, kills it at several moments (while reading, while
-building the full-text index, while encoding), and compares the final catalog,
-full-text and vector counts with those of a run that was never interrupted.
+Runs the real CLI in subprocesses on the sample corpus (JSONL export and shared
+documents) with the real embedding model, kills it at several moments (loading,
+reading, encoding), and compares the final catalog, full-text, key-phrase and
+vector counts with those of a run that was never interrupted.
 """
 
 from __future__ import annotations
@@ -19,18 +19,16 @@ import pytest
 
 from core.settings import Settings
 from indexer import Catalog, FullTextIndex, VectorIndex, catalog_path
+from indexer.sample import DOCUMENTS_DIR, NETWORK_PATH
 from tests.conftest import SHARED_DATA
 
 DUMP = SHARED_DATA / "stackexchange" / "french-meta"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not DUMP.is_dir(), reason="shared Stack Exchange dump not available"),
-]
+pytestmark = pytest.mark.slow
 
 
 def run_index(data_dir: Path, kill_after: float | None = None) -> int:
     command = [sys.executable, "-m", "quisait", "--data-dir", str(data_dir), "index",
-               str(DUMP), "--quiet"]
+               str(NETWORK_PATH), str(DOCUMENTS_DIR), "--quiet"]
     env = {**os.environ, "QUISAIT_THREADS": "2"}
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if kill_after is None:
@@ -70,7 +68,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return snapshot(data_dir)
 
 
-@pytest.mark.parametrize("kill_after", [1.5, 6.0, 20.0])
+@pytest.mark.parametrize("kill_after", [2.5, 9.0])
 def test_killed_run_then_rerun_matches_an_uninterrupted_run(tmp_path, reference, kill_after):
     data_dir = tmp_path / "data"
     assert run_index(data_dir, kill_after) == -signal.SIGKILL
@@ -78,6 +76,7 @@ def test_killed_run_then_rerun_matches_an_uninterrupted_run(tmp_path, reference,
     assert snapshot(data_dir) == reference
 
 
+@pytest.mark.skipif(not DUMP.is_dir(), reason="shared Stack Exchange dump not available")
 def test_second_indexer_is_refused_while_the_first_runs(tmp_path):
     data_dir = tmp_path / "data"
     command = [sys.executable, "-m", "quisait", "--data-dir", str(data_dir), "index",

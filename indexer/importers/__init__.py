@@ -49,7 +49,7 @@ FORMATS = ("jsonl", "stackexchange", "docs", "rss")
 
 
 def get_importer(name: str) -> Importer:
-    """The importer called ``name``; an unknown name raises ``ValueError`` listing the valid ones."""
+    """The importer called ``name``; an unknown name raises ``ValueError`` listing valid ones."""
     registry = _registry()
     if name not in registry:
         raise ValueError(f"unknown format {name!r} (valid: {', '.join(sorted(registry))})")

@@ -1,0 +1,42 @@
+"""The demo: index the committed sample corpus, then show searches as different people."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.settings import Settings
+from indexer import IndexReport, index_sources
+from indexer.sample import DOCUMENTS_DIR, FEED_PATH, NETWORK_PATH
+
+FEED_GROUP = "g-veille"
+
+# (viewer, query, why it is worth showing)
+SHOWCASE = [
+    ("p-claire", "notes de frais déplacement", "an employee, in French"),
+    ("p-claire", "how do I roll back a Kubernetes deployment", "an employee, in English"),
+    ("p-claire", "zorbaflux", "a canary word of the secret CODIR group: nothing for a non-member"),
+    ("p-ian", "Orvalis Hub Modbus", "a partner's guest: only the group he was invited to"),
+]
+
+
+def index_sample(settings: Settings, progress: bool = True) -> list[IndexReport]:
+    """Index the sample network, its shared documents and its RSS feed."""
+    return [
+        index_sources(settings, [str(NETWORK_PATH), str(DOCUMENTS_DIR)], progress=progress),
+        index_sources(settings, [str(FEED_PATH)], fmt="rss", group=FEED_GROUP, progress=progress),
+    ]
+
+
+def run_showcase(settings: Settings, echo: Callable[[str], None]) -> None:
+    """A few searches that show answers, both languages and permissions at work."""
+    from search import Searcher
+
+    with Searcher.open(settings) as searcher:
+        for viewer, query, why in SHOWCASE:
+            person = searcher.people[viewer]
+            echo(f"\n$ quisait search {query!r} --as {viewer}   # {person.name}: {why}")
+            hits = searcher.search(query, viewer=viewer, limit=3)
+            if not hits:
+                echo("  no results")
+            for hit in hits:
+                echo(f"  - {hit.title or hit.kind} ({hit.group_name}, {hit.author_name})")

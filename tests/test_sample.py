@@ -1,0 +1,75 @@
+"""The committed sample corpus: imports cleanly, and its canary words never leak."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.records import Comment, Document, Group, Person, Post
+from core.settings import Settings
+from indexer.importers import ImportOptions, get_importer
+from indexer.sample import CANARIES_PATH, DOCUMENTS_DIR, FEED_PATH, NETWORK_PATH
+from quisait.demo import FEED_GROUP, index_sample
+from search import Searcher
+
+CANARIES = json.loads(CANARIES_PATH.read_text())
+
+
+def read(fmt: str, path, group=None) -> list:
+    return list(get_importer(fmt)(str(path), ImportOptions(group=group)))
+
+
+def test_sample_imports_without_problems():
+    network = read("jsonl", NETWORK_PATH)
+    documents = read("docs", DOCUMENTS_DIR)
+    feed = read("rss", FEED_PATH, FEED_GROUP)
+    counts = {cls: sum(isinstance(r, cls) for r in network + documents + feed)
+              for cls in (Person, Group, Post, Comment, Document)}
+    assert counts == {Person: 38, Group: 14, Post: 312, Comment: 97, Document: 12}
+    groups = [r for r in network if isinstance(r, Group)]
+    assert {g.visibility for g in groups} == {"open", "private", "secret"}
+    assert {g.kind for g in groups} == {"project", "function", "site", "theme", "product",
+                                        "internet", "general"}
+    people = [r for r in network if isinstance(r, Person)]
+    assert sum(p.status == "departed" for p in people) == 1
+    assert sum(p.opted_out for p in people) == 1
+    assert sum(p.guest for p in people) == 2
+
+
+@pytest.fixture(scope="module")
+def sample_settings(tmp_path_factory) -> Settings:
+    from tests.conftest import HashingEncoder
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("sample"), embedding_model="test")
+    fake = HashingEncoder()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("indexer.pipeline.load_encoder", lambda s: fake)
+        reports = index_sample(settings, progress=False)
+    assert all(not r.problems for r in reports)
+    return settings
+
+
+def outsiders(searcher: Searcher, group_id: str) -> list[str]:
+    """Every person who is not a member or guest of the group, plus an unknown viewer."""
+    group = searcher.groups[group_id]
+    return sorted(set(searcher.people) - group.members - group.guests) + ["nobody"]
+
+
+@pytest.mark.parametrize("case", sorted(CANARIES))
+def test_canary_words_never_reach_outsiders(sample_settings, case, monkeypatch):
+    from tests.conftest import HashingEncoder
+
+    monkeypatch.setattr("search.engine.load_encoder", lambda s: HashingEncoder())
+    group_id, words = CANARIES[case]["group"], CANARIES[case]["words"]
+    with Searcher.open(sample_settings) as searcher:
+        for viewer in outsiders(searcher, group_id):
+            for word in words:
+                for mode in ("lexical", "semantic", "hybrid"):
+                    hits = searcher.search(word, viewer, mode=mode, limit=50)
+                    assert all(h.group != group_id for h in hits), (viewer, word, mode)
+                    assert not any(word in (h.title + h.snippet).lower() for h in hits)
+        group = searcher.groups[group_id]
+        member = next(p for p in sorted(group.members | group.guests)
+                      if searcher.people[p].status == "active")
+        assert any(h.group == group_id for h in searcher.search(words[0], member, "lexical"))
