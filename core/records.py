@@ -23,6 +23,7 @@ GROUP_KINDS = ("project", "function", "site", "theme", "product", "internet", "g
 POST_KINDS = ("post", "question", "answer", "article", "event")
 BODY_FORMATS = ("text", "html", "markdown")
 ROLES = ("km_lead", "admin")
+LANGUAGES = ("fr", "en")  # a content record's language, when the source knows it
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Post:
     reactions: int = 0
     score: int = 0
     url: str = ""
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class Comment:
     group: str | None = None
     reactions: int = 0
     score: int = 0
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class Document:
     format: str = "text"
     tags: tuple[str, ...] = ()
     updated: datetime | None = None
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,12 +224,15 @@ _ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "kind"): POST_KINDS,
     ("post", "body_format"): BODY_FORMATS,
     ("comment", "body_format"): BODY_FORMATS,
+    ("post", "lang"): LANGUAGES,
+    ("comment", "lang"): LANGUAGES,
+    ("document", "lang"): LANGUAGES,
 }
 
 
 def _check_enums(kind: str, values: dict[str, Any]) -> None:
     for (rtype, name), allowed in _ENUMS.items():
-        if rtype == kind and name in values and values[name] not in allowed:
+        if rtype == kind and values.get(name) is not None and values[name] not in allowed:
             raise InvalidRecordError(
                 f"field {name!r} must be one of {', '.join(allowed)}; got {values[name]!r}"
             )

@@ -33,6 +33,10 @@ class Settings:
     hnsw_threshold: int = 200_000
     max_chunks: int = 64
     keyphrases: bool = True
+    fusion: str = "weighted"
+    semantic_weight: float = 0.5
+    semantic_weight_other: float = 0.15
+    model_languages: str = "en"
     host: str = "127.0.0.1"
     port: int = 8080
 
@@ -44,6 +48,9 @@ class Settings:
         for name in ("batch_size", "threads", "hnsw_threshold", "max_chunks"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
+        for name in ("semantic_weight", "semantic_weight_other"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name} must be between 0 and 1")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (values are converted like env values)."""
@@ -64,6 +71,10 @@ def _convert(name: str, value: Any, source: str) -> Any:
             if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
                 raise ValueError(value)
             return lowered in ("1", "true", "yes", "on")
+        if isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise ValueError(value)
+            return float(value)
         if isinstance(default, int):
             # TOML gives real ints; a bool or a float here is a mistake, not a number
             if isinstance(value, bool) or not isinstance(value, int | str):

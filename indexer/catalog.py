@@ -215,6 +215,29 @@ class Catalog:
         for row in self.db.execute(sql, (since, upto)):
             yield _item(row)
 
+    def thread_facts(self, item: Item) -> tuple[bool, bool]:
+        """(answered, accepted): a question with live answers / an accepted answer;
+        an answer that its question accepted."""
+        if item.kind == "question":
+            answered = self.db.execute(
+                "SELECT 1 FROM items WHERE parent = ? AND kind = 'answer' AND deleted = 0 "
+                "LIMIT 1", (item.id,)).fetchone() is not None
+            return answered, bool(json.loads(item.data).get("accepted_answer"))
+        if item.kind == "answer" and item.parent:
+            row = self.db.execute("SELECT data FROM items WHERE id = ? AND deleted = 0",
+                                  (item.parent,)).fetchone()
+            accepted = bool(row) and json.loads(row[0]).get("accepted_answer") == item.id
+            return False, accepted
+        return False, False
+
+    def touch_thread(self, ident: str, parent: str | None, generation: int) -> None:
+        """Mark a thread's question and answers changed: their answered/accepted flags
+        depend on each other, so derived indexes must re-read them."""
+        question = parent or ident
+        self.db.execute("UPDATE items SET generation = ? WHERE deleted = 0 AND generation < ? "
+                        "AND (id = ? OR (parent = ? AND kind = 'answer'))",
+                        (generation, generation, question, question))
+
     def group_of_item(self, ident: str) -> str | None:
         row = self.db.execute(
             "SELECT group_id FROM items WHERE id = ? AND deleted = 0", (ident,)
@@ -293,11 +316,14 @@ class Catalog:
             if kind == "group" and cursor.rowcount:
                 self.db.execute("DELETE FROM memberships WHERE group_id = ?", (ident,))
             return cursor.rowcount > 0
+        row = self.db.execute("SELECT parent FROM items WHERE id = ? AND deleted = 0",
+                              (ident,)).fetchone()
         cursor = self.db.execute(
             "UPDATE items SET deleted = 1, generation = ? WHERE id = ? AND deleted = 0",
             (generation, ident),
         )
         if cursor.rowcount:
+            self.touch_thread(ident, row[0] if row else None, generation)
             self.db.execute(
                 "DELETE FROM keyphrases WHERE item_rowid = (SELECT rowid FROM items WHERE id = ?)",
                 (ident,),

@@ -21,7 +21,7 @@ from indexer.params import IndexState, check_params, write_params
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INDEX_NAME = "quisait"
 COMMIT_EVERY = 20_000
 
@@ -30,7 +30,7 @@ def build_schema() -> Schema:
     """The Whoosh schema; bump ``SCHEMA_VERSION`` when it changes."""
     fields = {
         "id": ID(stored=True, unique=True),
-        "rowid": NUMERIC(int, bits=64, stored=True, signed=False),
+        "rowid": NUMERIC(int, bits=64, stored=True, signed=False, sortable=True),
         "type": ID(stored=True),
         "kind": ID(stored=True),
         "group": ID(stored=True),
@@ -40,6 +40,7 @@ def build_schema() -> Schema:
         "tags": KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         "created": DATETIME(stored=True, sortable=True),
         "accepted": BOOLEAN(stored=True),
+        "answered": BOOLEAN(stored=True),
         "reactions": NUMERIC(int, stored=True, sortable=True),
     }
     for lang in LANGUAGES:
@@ -49,8 +50,8 @@ def build_schema() -> Schema:
     return Schema(**fields)
 
 
-def document_fields(item: Item) -> dict[str, object]:
-    """The Whoosh document for a live item."""
+def document_fields(item: Item, answered: bool, accepted: bool) -> dict[str, object]:
+    """The Whoosh document for a live item (thread facts come from the catalog)."""
     record = item.record
     lang = item.lang if item.lang in LANGUAGES else "en"
     return {
@@ -64,7 +65,8 @@ def document_fields(item: Item) -> dict[str, object]:
         "lang": lang,
         "tags": ",".join(item.tags),
         "created": item.created.replace(tzinfo=None),
-        "accepted": bool(getattr(record, "accepted_answer", None)),
+        "accepted": accepted,
+        "answered": answered,
         "reactions": int(getattr(record, "reactions", 0)),
         f"title_{lang}": item.title,
         f"body_{lang}": item.text,
@@ -122,9 +124,9 @@ class FullTextIndex:
                 if item.deleted:
                     writer.delete_by_term("id", item.id)
                 elif fresh:  # nothing to replace: skip update_document's lookup
-                    writer.add_document(**document_fields(item))
+                    writer.add_document(**document_fields(item, *catalog.thread_facts(item)))
                 else:
-                    writer.update_document(**document_fields(item))
+                    writer.update_document(**document_fields(item, *catalog.thread_facts(item)))
                 applied += 1
                 if progress is not None:
                     progress.update(1)  # type: ignore[attr-defined]

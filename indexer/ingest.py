@@ -113,6 +113,8 @@ class Ingestor:
         values = item_values(record)
         values.update(data=data, hash=digest, source=self.source)
         self.catalog.put_item(values, generation)
+        if isinstance(record, Post) and record.kind in ("question", "answer"):
+            self.catalog.touch_thread(record.id, record.parent, generation)
 
     def _parent_group(self, parent: str) -> tuple[bool, str | None]:
         if parent in self._groups_of_posts:
@@ -171,7 +173,7 @@ def item_values(record: Post | Comment | Document) -> dict[str, Any]:
         "parent": parent,
         "title": title,
         "text": text,
-        "lang": detect_language(f"{title}\n{text}"),
+        "lang": record.lang or detect_language(f"{title}\n{text}"),
         "tags": json.dumps(list(tags), ensure_ascii=False),
         "created": record.created.isoformat(),
         "updated": record.updated.isoformat() if getattr(record, "updated", None) else None,

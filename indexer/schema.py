@@ -44,7 +44,8 @@ def _record_schema(name: str, cls: type) -> dict[str, Any]:
     for f in dataclasses.fields(cls):
         properties[f.name] = _field_schema(str(f.type))
         if (name, f.name) in _ENUMS:
-            properties[f.name]["enum"] = list(_ENUMS[(name, f.name)])
+            nullable = "None" in str(f.type)
+            properties[f.name]["enum"] = list(_ENUMS[(name, f.name)]) + ([None] if nullable else [])
         if f.default is dataclasses.MISSING:
             required.append(f.name)
     properties["id"]["minLength"] = 1

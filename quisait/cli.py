@@ -177,6 +177,36 @@ def demo(ctx: click.Context, quiet: bool) -> None:
     click.echo(f"\nTry: quisait --data-dir {settings.data_dir} search 'RGPD' --as p-elodie")
 
 
+@cli.group("eval")
+def eval_group() -> None:
+    """Measure search and expertise quality on public data sets."""
+
+
+@eval_group.command("search")
+@click.option("--beir", "folder", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.")
+@click.option("--mode", type=click.Choice(["lexical", "semantic", "hybrid"]), default="hybrid")
+@click.option("--lang", type=click.Choice(["auto", "en", "fr"]), default="auto",
+              help="Language of the corpus (auto: detected per document).")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder kept between runs (default var/eval/<set>).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def eval_search(ctx: click.Context, folder: Path, mode: str, lang: str, work_dir: Path | None,
+                quiet: bool) -> None:
+    """nDCG@10, MRR@10 and Recall@100 of a search mode on a BEIR data set."""
+    from search.evaluate import eval_settings, evaluate_beir
+
+    language = None if lang == "auto" else lang
+    settings = eval_settings(_settings(ctx), folder, language, work_dir)
+    try:
+        result = evaluate_beir(settings, folder, mode=mode, lang=language, progress=not quiet)
+    except QuisaitError as exc:
+        _fail(exc)
+    click.echo(json.dumps(result))
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli(prog_name="quisait")

@@ -6,5 +6,7 @@ Public surface: :class:`Searcher` (open a data folder, then ``search``), the
 
 from search.engine import MODES, Hit, Searcher
 from search.fusion import FUSIONS, fuse
+from search.query import ParsedQuery, QuerySyntaxError, parse_query
 
-__all__ = ["FUSIONS", "MODES", "Hit", "Searcher", "fuse"]
+__all__ = ["FUSIONS", "MODES", "Hit", "ParsedQuery", "QuerySyntaxError", "Searcher", "fuse",
+           "parse_query"]

@@ -1,36 +1,38 @@
 """Permission-aware retrieval over the indexer's full-text and vector indexes.
 
 The viewer is resolved to the set of groups they may read *before* retrieval,
-and that set filters inside both retrievers (a Whoosh filter query, a FAISS id
-selector), so a permitted result is never lost to a top-k cut and a forbidden
-one is never seen.  Hybrid mode fuses the two ranked lists.
+and that set, with the query's filters, restricts both retrievers from inside
+(a Whoosh filter query; a FAISS id selector), so a permitted result is never
+lost to a top-k cut and a forbidden one is never seen.  Hybrid mode fuses the
+two rankings with a function from :data:`search.fusion.FUSIONS`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 import numpy as np
-from whoosh import qparser
-from whoosh.query import NullQuery, Or, Term
+from whoosh import query as wq
 
+from core.errors import ConfigError
 from core.records import COMPANY_FEED, Group, Person
 from core.settings import Settings
-from core.visibility import readable_groups
+from core.visibility import readable_groups, visible_groups
 from indexer import Catalog, FullTextIndex, Item, VectorIndex, catalog_path, load_encoder
-from indexer.analysis import LANGUAGES, fold
-from search.fusion import fuse
+from indexer.analysis import detect_language
+from search.fusion import FUSIONS, fuse
+from search.query import ParsedQuery, Phrase, parse_query
+from search.snippets import snippet
+from search.translate import FilterContext, filter_query, node_query, text_query
 
 log = logging.getLogger(__name__)
 
 MODES = ("lexical", "semantic", "hybrid")
-FIELD_BOOSTS = {"title": 2.0, "tags": 1.5, "body": 1.0}
 CANDIDATES = 100
-SNIPPET_CHARS = 240
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Hit:
     created: datetime
     score: float
     parent: str | None = None
+    accepted: bool = False
+    explanation: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 class Searcher:
@@ -55,19 +59,21 @@ class Searcher:
 
     def __init__(self, settings: Settings, catalog: Catalog, fulltext: FullTextIndex,
                  vectors: VectorIndex | None) -> None:
+        if settings.fusion not in FUSIONS:
+            raise ConfigError(f"unknown fusion {settings.fusion!r} "
+                              f"(valid: {', '.join(sorted(FUSIONS))})")
         self.settings = settings
         self.catalog = catalog
         self.fulltext = fulltext
         self.vectors = vectors
         self.people: dict[str, Person] = catalog.people()
         self.groups: dict[str, Group] = catalog.groups()
-        self._vector_groups: np.ndarray | None = None
+        self._whoosh: Any = None
+        self._group_codes_cache: tuple[int, np.ndarray, list[str]] | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
         """Open the catalog and the derived indexes of ``settings.data_dir``."""
-        from core.errors import ConfigError
-
         path = catalog_path(settings)
         if not path.exists():
             raise ConfigError(f"no catalog in {settings.data_dir}; run `quisait index` first")
@@ -82,90 +88,166 @@ class Searcher:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._whoosh is not None:
+            self._whoosh.close()
         self.catalog.close()
+
+    def _whoosh_searcher(self) -> Any:
+        """One Whoosh searcher, reopened only when the index has new segments."""
+        self._whoosh = (self.fulltext.searcher() if self._whoosh is None
+                        else self._whoosh.refresh())
+        return self._whoosh
+
+    # -- permissions ---------------------------------------------------------------
+
+    def _person(self, viewer: str | Person | None) -> Person | None:
+        return self.people.get(viewer) if isinstance(viewer, str) else viewer
 
     def permitted_groups(self, viewer: str | Person | None) -> frozenset[str]:
         """ACL tokens the viewer may read; unknown viewers get nothing (fail closed)."""
-        person = self.people.get(viewer) if isinstance(viewer, str) else viewer
-        return readable_groups(person, self.groups.values())
+        return readable_groups(self._person(viewer), self.groups.values())
 
-    def search(self, query: str, viewer: str | Person | None, mode: str = "hybrid",
-               limit: int = 10) -> list[Hit]:
-        """The ``limit`` best items for ``query`` that ``viewer`` may read."""
+    # -- search ----------------------------------------------------------------------
+
+    def search(self, query: str | ParsedQuery, viewer: str | Person | None,
+               mode: str = "hybrid", limit: int = 10) -> list[Hit]:
+        """The ``limit`` best items for ``query`` that ``viewer`` may read.
+
+        Raises ``QuerySyntaxError`` (a 400) for a query that cannot be read.
+        """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r} (valid: {', '.join(MODES)})")
-        allowed = self.permitted_groups(viewer)
-        if not allowed or not query.strip():
+        parsed = parse_query(query) if isinstance(query, str) else query
+        person = self._person(viewer)
+        allowed = readable_groups(person, self.groups.values())
+        if not allowed or parsed.is_empty():
             return []
-        rankings: list[list[tuple[int, float]]] = []
+        restriction = self._restriction(parsed, person, allowed)
+        text = text_query(parsed)
+        if text is None:  # filters only: newest first
+            ranked = self._newest(restriction, limit)
+            return self._hits(ranked, parsed, {})
+        rankings: dict[str, list[tuple[int, float]]] = {}
         if mode in ("lexical", "hybrid"):
-            rankings.append(self._lexical(query, allowed, CANDIDATES))
-        if mode in ("semantic", "hybrid") and self.vectors is not None:
-            rankings.append(self._semantic(query, allowed, CANDIDATES))
-        ranked = fuse("rrf", rankings)[:limit] if len(rankings) > 1 else (
-            rankings[0][:limit] if rankings else [])
-        items = self.catalog.items_by_rowid(rowid for rowid, _ in ranked)
-        return [self._hit(items[r], s, query) for r, s in ranked
-                if r in items and items[r].group in allowed]
+            rankings["lexical"] = self._lexical(text, restriction, CANDIDATES)
+        if mode in ("semantic", "hybrid") and self.vectors is not None and len(self.vectors):
+            semantic_filter = self._semantic_restriction(parsed, restriction)
+            rankings["semantic"] = self._semantic(parsed.free_text(), allowed, semantic_filter,
+                                                  CANDIDATES)
+        weight = self.semantic_weight(parsed.free_text())
+        ranked = fuse(self.settings.fusion, rankings, weight)[:limit] if rankings else []
+        return self._hits(ranked, parsed, rankings)
 
-    def _lexical(self, query: str, allowed: frozenset[str], k: int) -> list[tuple[int, float]]:
-        fields = [f"{name}_{lang}" for name in ("title", "body") for lang in LANGUAGES]
-        boosts = {f: FIELD_BOOSTS[f.split("_")[0]] for f in fields} | {"tags": FIELD_BOOSTS["tags"]}
-        parser = qparser.MultifieldParser(fields + ["tags"], self.fulltext.index.schema,
-                                          fieldboosts=boosts, group=qparser.OrGroup)
-        parsed = parser.parse(query)
-        if parsed is NullQuery:
-            return []
-        permission = Or([Term("group", token) for token in sorted(allowed)])
-        with self.fulltext.searcher() as searcher:
-            results = searcher.search(parsed, limit=k, filter=permission)
-            return [(int(hit["rowid"]), float(hit.score)) for hit in results]
+    def semantic_weight(self, text: str) -> float:
+        """How much to trust the embedding model for this query's language."""
+        known = {lang.strip() for lang in self.settings.model_languages.split(",")}
+        if detect_language(text) in known:
+            return self.settings.semantic_weight
+        return self.settings.semantic_weight_other
 
-    def _semantic(self, query: str, allowed: frozenset[str], k: int) -> list[tuple[int, float]]:
+    def _restriction(self, parsed: ParsedQuery, person: Person | None,
+                     allowed: frozenset[str]) -> wq.Query:
+        """Permissions and the query's filters, as one unscored Whoosh query."""
+        permission = wq.Or([wq.Term("group", token) for token in sorted(allowed)])
+        known = visible_groups(person, self.groups.values())
+        context = FilterContext([self.groups[g] for g in sorted(known)], self.people.values())
+        filters = filter_query(parsed, context)
+        return wq.And([permission, filters]) if filters is not None else permission
+
+    def _semantic_restriction(self, parsed: ParsedQuery, restriction: wq.Query) -> wq.Query | None:
+        """What the vector search must also respect: filters, required phrases, exclusions.
+
+        None when only permissions apply (the fast path by group codes)."""
+        phrases = [node_query(c) for c in parsed.clauses
+                   if isinstance(c, Phrase) and not c.negated]
+        excluded = [node_query(c) for c in parsed.clauses if getattr(c, "negated", False)]
+        if not parsed.filters and not phrases and not excluded:
+            return None
+        parts = [restriction, *phrases] + ([wq.Not(wq.Or(excluded))] if excluded else [])
+        return wq.And(parts)
+
+    def _lexical(self, text: wq.Query, restriction: wq.Query,
+                 k: int) -> list[tuple[int, float]]:
+        results = self._whoosh_searcher().search(text, limit=k, filter=restriction)
+        return [(int(hit["rowid"]), float(hit.score)) for hit in results]
+
+    def _newest(self, restriction: wq.Query, k: int) -> list[tuple[int, float]]:
+        results = self._whoosh_searcher().search(wq.Every(), limit=k, filter=restriction,
+                                                 sortedby="created", reverse=True)
+        return [(int(hit["rowid"]), 0.0) for hit in results]
+
+    def _semantic(self, text: str, allowed: frozenset[str], restriction: wq.Query | None,
+                  k: int) -> list[tuple[int, float]]:
         assert self.vectors is not None
-        if len(self.vectors) == 0:
+        if not text.strip():
             return []
-        vector = load_encoder(self.settings).encode([query])[0]
-        codes, names = self._group_codes()
-        wanted = np.array([i for i, name in enumerate(names) if name in allowed], dtype=np.int64)
-        mask = np.isin(codes, wanted)
+        vector = load_encoder(self.settings).encode([text])[0]
+        mask = (self._group_mask(allowed) if restriction is None
+                else self._rowid_mask(restriction))
         best: dict[int, float] = {}
         for rowid, _ordinal, score in self.vectors.search(vector, k * 3, mask):
             best[rowid] = max(score, best.get(rowid, -1.0))
         return sorted(best.items(), key=lambda pair: -pair[1])[:k]
 
-    def _group_codes(self) -> tuple[np.ndarray, list[str]]:
-        """For each vector id, the index of its item's group in a name list."""
+    def _group_mask(self, allowed: frozenset[str]) -> np.ndarray:
+        codes, names = self._group_codes()
+        wanted = np.array([i for i, name in enumerate(names) if name in allowed], dtype=np.int64)
+        return np.isin(codes, wanted)
+
+    def _rowid_mask(self, restriction: wq.Query) -> np.ndarray:
+        """Vector ids whose items match ``restriction`` (evaluated by Whoosh)."""
         assert self.vectors is not None
+        searcher = self._whoosh_searcher()
+        column = searcher.reader().column_reader("rowid")
+        rowids = np.fromiter((column[d] for d in searcher.docs_for_query(restriction)),
+                             dtype=np.int64)
+        return np.isin(self.vectors.owners, rowids)
+
+    def _group_codes(self) -> tuple[np.ndarray, list[str]]:
+        """For each vector id, the index of its item's group in a name list (cached)."""
+        assert self.vectors is not None
+        size = len(self.vectors.owners)
+        if self._group_codes_cache and self._group_codes_cache[0] == size:
+            return self._group_codes_cache[1], self._group_codes_cache[2]
         rows = self.catalog.db.execute("SELECT rowid, group_id FROM items WHERE deleted = 0")
         group_of = dict(rows.fetchall())
         names = sorted(set(group_of.values()))
         position = {name: i for i, name in enumerate(names)}
         codes = np.array([position.get(group_of.get(int(r), ""), -1) for r in self.vectors.owners],
                          dtype=np.int64)
+        self._group_codes_cache = (size, codes, names)
         return codes, names
 
-    def _hit(self, item: Item, score: float, query: str) -> Hit:
+    # -- results -----------------------------------------------------------------------
+
+    def _hits(self, ranked: list[tuple[int, float]], parsed: ParsedQuery,
+              rankings: dict[str, list[tuple[int, float]]]) -> list[Hit]:
+        items = self.catalog.items_by_rowid(rowid for rowid, _ in ranked)
+        positions = {name: {key: (rank, score) for rank, (key, score) in enumerate(ranking, 1)}
+                     for name, ranking in rankings.items()}
+        hits = []
+        for rowid, score in ranked:
+            if rowid not in items:
+                continue
+            explanation = {f"{name}_{part}": value for name, found in positions.items()
+                           if rowid in found for part, value in zip(("rank", "score"),
+                                                                     found[rowid], strict=True)}
+            hits.append(self._hit(items[rowid], score, parsed, explanation))
+        return hits
+
+    def _hit(self, item: Item, score: float, parsed: ParsedQuery,
+             explanation: dict[str, float]) -> Hit:
         author = self.people.get(item.author or "")
         group = self.groups.get(item.group)
         group_name = group.name if group else ("company feed" if item.group == COMPANY_FEED
                                                else item.group)
+        _, accepted = self.catalog.thread_facts(item)
         return Hit(id=item.id, kind=item.kind, title=item.title,
-                   snippet=snippet(item.text, query), group=item.group, group_name=group_name,
-                   author=item.author, author_name=author.name if author else None,
-                   created=item.created, score=score, parent=item.parent)
-
-
-_WORD = re.compile(r"\w+")
-
-
-def snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
-    """A window of ``text`` around the first query word found (accent- and case-blind)."""
-    words = {fold(w.lower()) for w in _WORD.findall(query) if len(w) > 2}
-    folded = fold(text.lower())
-    positions = [m.start() for m in _WORD.finditer(folded) if m.group() in words]
-    start = max(0, positions[0] - size // 3) if positions else 0
-    window = " ".join(text[start : start + size].split())
-    prefix = "…" if start else ""
-    suffix = "…" if start + size < len(text) else ""
-    return f"{prefix}{window}{suffix}"
+                   snippet=snippet(item.text, parsed.positive_terms()), group=item.group,
+                   group_name=group_name, author=item.author,
+                   author_name=author.name if author else None, created=item.created,
+                   score=score, parent=item.parent, accepted=accepted,
+                   explanation=explanation)

@@ -1,0 +1,37 @@
+"""Snippets: the passage of an item's text that best shows why it matched."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from indexer.analysis import fold
+
+SNIPPET_CHARS = 240
+_WORD = re.compile(r"\w+")
+
+
+def snippet(text: str, terms: Iterable[str], size: int = SNIPPET_CHARS) -> str:
+    """A window of ``text`` around the densest run of query words (accent- and case-blind)."""
+    words = {fold(w.lower()) for term in terms for w in _WORD.findall(term) if len(w) > 1}
+    folded = fold(text.lower())
+    positions = [m.start() for m in _WORD.finditer(folded) if m.group() in words]
+    start = _densest_start(positions, size) if positions else 0
+    start = max(0, start - size // 4)
+    space = text.rfind(" ", 0, start) if start else -1
+    start = space + 1 if start and space >= 0 and start - space < 30 else start
+    window = " ".join(text[start : start + size].split())
+    prefix = "…" if start else ""
+    suffix = "…" if start + size < len(text) else ""
+    return f"{prefix}{window}{suffix}"
+
+
+def _densest_start(positions: list[int], size: int) -> int:
+    """The match position that begins the window holding the most matches."""
+    best, best_count, end = positions[0], 0, 0
+    for begin, position in enumerate(positions):
+        while end < len(positions) and positions[end] < position + size * 3 // 4:
+            end += 1
+        if end - begin > best_count:
+            best, best_count = position, end - begin
+    return best

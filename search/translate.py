@@ -1,0 +1,134 @@
+"""A parsed query as Whoosh queries: the scored text part and the filter part.
+
+Words are analysed with each language's analyzer and searched in the title,
+body and tag fields of both languages (BM25F, titles and tags boosted).  Free
+words are optional (more matches score higher, at least one must match);
+phrases are required; negated words and phrases exclude.  Filters become an
+unscored Whoosh filter query that is combined with the viewer's permissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from whoosh import query as wq
+
+from core.records import Group, Person
+from indexer.analysis import LANGUAGES, analyzer_for, fold
+from search.query import AllOf, AnyOf, Filter, Node, ParsedQuery, Phrase, Term
+
+FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
+TAG_BOOST = 1.5
+TEXT_FIELDS = tuple(f"{name}_{lang}" for name in FIELD_BOOSTS for lang in LANGUAGES)
+
+
+def _analyzed(text: str, field: str) -> list[str]:
+    return [token.text for token in analyzer_for(field.rsplit("_", 1)[1])(text)]
+
+
+def word_query(word: str) -> wq.Query:
+    """One word in every text field (each with its own analyzer) and in the tags."""
+    parts: list[wq.Query] = []
+    for field in TEXT_FIELDS:
+        tokens = _analyzed(word, field)
+        boost = FIELD_BOOSTS[field.split("_")[0]]
+        if len(tokens) == 1:
+            parts.append(wq.Term(field, tokens[0], boost=boost))
+        elif tokens:  # "l'équipe-projet", "CI/CD": several tokens, kept together
+            parts.append(wq.Phrase(field, tokens, boost=boost))
+    parts.append(wq.Term("tags", word.lower(), boost=TAG_BOOST))
+    return wq.Or(parts)
+
+
+def phrase_query(words: Iterable[str], text: str) -> wq.Query:
+    parts: list[wq.Query] = []
+    for field in TEXT_FIELDS:
+        tokens = _analyzed(text, field)
+        if tokens:
+            boost = FIELD_BOOSTS[field.split("_")[0]]
+            parts.append(wq.Phrase(field, tokens, boost=boost) if len(tokens) > 1
+                         else wq.Term(field, tokens[0], boost=boost))
+    return wq.Or(parts) if parts else wq.NullQuery
+
+
+def node_query(node: Node) -> wq.Query:
+    """The Whoosh query of a clause, ignoring its negation (handled by the caller)."""
+    if isinstance(node, Term):
+        return word_query(node.text)
+    if isinstance(node, Phrase):
+        return phrase_query(node.words, node.text)
+    if isinstance(node, AnyOf):
+        return wq.Or([node_query(option) for option in node.options])
+    if isinstance(node, AllOf):
+        return wq.And([node_query(part) for part in node.parts])
+    raise TypeError(f"unexpected query node {node!r}")
+
+
+def text_query(parsed: ParsedQuery) -> wq.Query | None:
+    """The scored part: None when the query has no positive words or phrases."""
+    optional = [node_query(c) for c in parsed.clauses
+                if isinstance(c, Term) and not c.negated]
+    required = [node_query(c) for c in parsed.clauses
+                if not isinstance(c, Term) and not getattr(c, "negated", False)]
+    excluded = [node_query(c) for c in parsed.clauses if getattr(c, "negated", False)]
+    if not optional and not required:
+        return None
+    positive: wq.Query = wq.And(required + ([wq.Or(optional)] if optional else []))
+    return wq.AndNot(positive, wq.Or(excluded)) if excluded else positive
+
+
+class FilterContext:
+    """What filters need to resolve names: the groups and people the viewer may know."""
+
+    def __init__(self, groups: Iterable[Group], people: Iterable[Person]) -> None:
+        self.groups = list(groups)
+        self.people = list(people)
+
+    def group_ids(self, value: str) -> list[str]:
+        wanted = fold(value.lower())
+        exact = [g.id for g in self.groups if g.id == value or fold(g.name.lower()) == wanted]
+        return exact or [g.id for g in self.groups if wanted in fold(g.name.lower())]
+
+    def person_ids(self, value: str) -> list[str]:
+        wanted = fold(value.lower())
+        exact = [p.id for p in self.people if p.id == value or fold(p.name.lower()) == wanted]
+        return exact or [p.id for p in self.people if wanted in fold(p.name.lower())]
+
+
+def _any_term(field: str, values: Iterable[str]) -> wq.Query:
+    terms = [wq.Term(field, v) for v in values]
+    return wq.Or(terms) if terms else wq.NullQuery
+
+
+def _date(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+FILTERS: dict[str, Callable[[Filter, FilterContext], wq.Query]] = {
+    "group": lambda f, ctx: _any_term("group", [g for v in f.values for g in ctx.group_ids(v)]),
+    "author": lambda f, ctx: _any_term("author", [p for v in f.values
+                                                  for p in ctx.person_ids(v)]),
+    "type": lambda f, ctx: _any_term("kind", f.values),
+    "tag": lambda f, ctx: _any_term("tags", f.values),
+    "lang": lambda f, ctx: _any_term("lang", f.values),
+    "after": lambda f, ctx: wq.DateRange("created", _date(f.values[0]), None),
+    "before": lambda f, ctx: wq.DateRange("created", None, _date(f.values[0]),
+                                          endexcl=True),
+    "is": lambda f, ctx: wq.Or([STATE_QUERIES[v] for v in f.values]),
+}
+STATE_QUERIES = {
+    "unanswered": wq.And([wq.Term("kind", "question"), wq.Term("answered", False)]),
+    "accepted": wq.Term("accepted", True),
+}
+
+
+def filter_query(parsed: ParsedQuery, context: FilterContext) -> wq.Query | None:
+    """The unscored filter part of the query (None when there are no filters)."""
+    parts: list[wq.Query] = []
+    for item in parsed.filters:
+        translated = FILTERS[item.name](item, context)
+        parts.append(wq.Not(translated) if item.negated else translated)
+    if not parts:
+        return None
+    return wq.And(parts)
