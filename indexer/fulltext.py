@@ -21,7 +21,7 @@ from indexer.params import IndexState, check_params, write_params
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INDEX_NAME = "quisait"
 COMMIT_EVERY = 20_000
 
@@ -69,7 +69,9 @@ def document_fields(item: Item, answered: bool, accepted: bool) -> dict[str, obj
         "answered": answered,
         "reactions": int(getattr(record, "reactions", 0)),
         f"title_{lang}": item.title,
-        f"body_{lang}": item.text,
+        # the body field holds the title too (one "contents" field, as BM25 baselines do);
+        # the title field adds its own, boosted, evidence on top
+        f"body_{lang}": f"{item.title}\n\n{item.text}" if item.title else item.text,
     }
 
 

@@ -145,15 +145,21 @@ def search_command(ctx: click.Context, query: str, viewer: str, mode: str, limit
     """Search as VIEWER sees it."""
     from search import Searcher
 
+    from search import QuerySyntaxError
+
     try:
         with Searcher.open(_settings(ctx)) as searcher:
             hits = searcher.search(query, viewer=viewer, mode=mode, limit=limit)
+    except QuerySyntaxError as exc:
+        click.echo(f"  {query}\n  {' ' * exc.position}^", err=True)
+        _fail(exc)
     except QuisaitError as exc:
         _fail(exc)
     if not hits:
         click.echo("no results")
     for rank, hit in enumerate(hits, start=1):
-        click.secho(f"{rank:2}. {hit.title or '(untitled ' + hit.kind + ')'}", bold=True)
+        accepted = " ✓ accepted" if hit.accepted and hit.kind == "answer" else ""
+        click.secho(f"{rank:2}. {hit.title or 'Re: ' + hit.thread_title}{accepted}", bold=True)
         click.echo(f"    {hit.kind} in {hit.group_name} by {hit.author_name or 'unknown'}, "
                    f"{hit.created:%Y-%m-%d}  [{hit.id}, score {hit.score:.3f}]")
         click.echo(f"    {hit.snippet}")

@@ -50,6 +50,7 @@ class Hit:
     created: datetime
     score: float
     parent: str | None = None
+    thread_title: str = ""
     accepted: bool = False
     explanation: dict[str, float] = field(default_factory=dict, compare=False)
 
@@ -245,7 +246,8 @@ class Searcher:
         group_name = group.name if group else ("company feed" if item.group == COMPANY_FEED
                                                else item.group)
         _, accepted = self.catalog.thread_facts(item)
-        return Hit(id=item.id, kind=item.kind, title=item.title,
+        thread = self.catalog.item(item.parent) if item.parent else None
+        return Hit(thread_title=thread.title if thread else "",id=item.id, kind=item.kind, title=item.title,
                    snippet=snippet(item.text, parsed.positive_terms()), group=item.group,
                    group_name=group_name, author=item.author,
                    author_name=author.name if author else None, created=item.created,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,11 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.errors import ConfigError
+from core.errors import ConfigError, IndexMismatchError
 from core.records import Group, Person, Post, Record, record_to_dict
 from core.settings import Settings
-from indexer import index_sources
+from indexer import index_sources, rebuild
 from search.engine import MODES, Searcher
+
+log = logging.getLogger(__name__)
 
 GROUP = "beir"
 READER = "beir-reader"
@@ -69,7 +72,11 @@ def index_beir(settings: Settings, folder: Path, lang: str | None, progress: boo
     with open(export, "w", encoding="utf-8") as out:
         for record in beir_records(folder, lang):
             out.write(json.dumps(record_to_dict(record), ensure_ascii=False) + "\n")
-    index_sources(settings, [str(export)], fmt="jsonl", progress=progress)
+    try:
+        index_sources(settings, [str(export)], fmt="jsonl", progress=progress)
+    except IndexMismatchError as exc:  # the work folder is ours: rebuild it, keep the cache
+        log.warning("%s; rebuilding", exc)
+        rebuild(settings, progress=progress)
 
 
 def evaluate_beir(settings: Settings, folder: Path, mode: str = "hybrid",
