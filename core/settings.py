@@ -37,6 +37,7 @@ class Settings:
     semantic_weight: float = 0.5
     semantic_weight_other: float = 0.15
     model_languages: str = "en"
+    semantic_floor: float = 0.25
     host: str = "127.0.0.1"
     port: int = 8080
 
@@ -48,7 +49,7 @@ class Settings:
         for name in ("batch_size", "threads", "hnsw_threshold", "max_chunks"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
-        for name in ("semantic_weight", "semantic_weight_other"):
+        for name in ("semantic_weight", "semantic_weight_other", "semantic_floor"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1")
 

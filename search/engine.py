@@ -189,8 +189,10 @@ class Searcher:
         mask = (self._group_mask(allowed) if restriction is None
                 else self._rowid_mask(restriction))
         best: dict[int, float] = {}
+        floor = self.settings.semantic_floor  # below it, a neighbour is not an answer
         for rowid, _ordinal, score in self.vectors.search(vector, k * 3, mask):
-            best[rowid] = max(score, best.get(rowid, -1.0))
+            if score >= floor:
+                best[rowid] = max(score, best.get(rowid, -1.0))
         return sorted(best.items(), key=lambda pair: -pair[1])[:k]
 
     def _group_mask(self, allowed: frozenset[str]) -> np.ndarray:
