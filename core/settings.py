@@ -38,6 +38,7 @@ class Settings:
     semantic_weight_other: float = 0.15
     model_languages: str = "en"
     semantic_floor: float = 0.25
+    recency_half_life_days: float = 0.0
     host: str = "127.0.0.1"
     port: int = 8080
 

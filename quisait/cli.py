@@ -143,9 +143,7 @@ def _print_status(info: dict[str, Any]) -> None:
 @click.pass_context
 def search_command(ctx: click.Context, query: str, viewer: str, mode: str, limit: int) -> None:
     """Search as VIEWER sees it."""
-    from search import Searcher
-
-    from search import QuerySyntaxError
+    from search import QuerySyntaxError, Searcher
 
     try:
         with Searcher.open(_settings(ctx)) as searcher:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -24,6 +24,8 @@ from core.settings import Settings
 from core.visibility import readable_groups, visible_groups
 from indexer import Catalog, FullTextIndex, Item, VectorIndex, catalog_path, load_encoder
 from indexer.analysis import detect_language
+from search import signals
+from search.curation import Curation
 from search.fusion import FUSIONS, fuse
 from search.query import ParsedQuery, Phrase, parse_query
 from search.snippets import snippet
@@ -52,6 +54,7 @@ class Hit:
     parent: str | None = None
     thread_title: str = ""
     accepted: bool = False
+    pinned: bool = False
     explanation: dict[str, float] = field(default_factory=dict, compare=False)
 
 
@@ -59,7 +62,7 @@ class Searcher:
     """Open indexes of a data folder, ready to answer queries as a given viewer."""
 
     def __init__(self, settings: Settings, catalog: Catalog, fulltext: FullTextIndex,
-                 vectors: VectorIndex | None) -> None:
+                 vectors: VectorIndex | None, curation: Curation | None = None) -> None:
         if settings.fusion not in FUSIONS:
             raise ConfigError(f"unknown fusion {settings.fusion!r} "
                               f"(valid: {', '.join(sorted(FUSIONS))})")
@@ -67,6 +70,7 @@ class Searcher:
         self.catalog = catalog
         self.fulltext = fulltext
         self.vectors = vectors
+        self.curation = curation or Curation(None)
         self.people: dict[str, Person] = catalog.people()
         self.groups: dict[str, Group] = catalog.groups()
         self._whoosh: Any = None
@@ -82,7 +86,7 @@ class Searcher:
         fulltext = FullTextIndex.open(settings.data_dir / "fulltext")
         vectors = (VectorIndex.open(settings.data_dir / "vectors", settings)
                    if settings.embeddings else None)
-        return cls(settings, catalog, fulltext, vectors)
+        return cls(settings, catalog, fulltext, vectors, Curation.open(settings.data_dir))
 
     def __enter__(self) -> Searcher:
         return self
@@ -94,6 +98,7 @@ class Searcher:
     def close(self) -> None:
         if self._whoosh is not None:
             self._whoosh.close()
+        self.curation.close()
         self.catalog.close()
 
     def _whoosh_searcher(self) -> Any:
@@ -127,10 +132,10 @@ class Searcher:
         if not allowed or parsed.is_empty():
             return []
         restriction = self._restriction(parsed, person, allowed)
-        text = text_query(parsed)
+        text = text_query(parsed, self.curation.synonym_table())
         if text is None:  # filters only: newest first
             ranked = self._newest(restriction, limit)
-            return self._hits(ranked, parsed, {})
+            return self._ranked_hits(ranked, parsed, {}, person, allowed, limit, rerank=False)
         rankings: dict[str, list[tuple[int, float]]] = {}
         if mode in ("lexical", "hybrid"):
             rankings["lexical"] = self._lexical(text, restriction, CANDIDATES)
@@ -139,8 +144,8 @@ class Searcher:
             rankings["semantic"] = self._semantic(parsed.free_text(), allowed, semantic_filter,
                                                   CANDIDATES)
         weight = self.semantic_weight(parsed.free_text())
-        ranked = fuse(self.settings.fusion, rankings, weight)[:limit] if rankings else []
-        return self._hits(ranked, parsed, rankings)
+        fused = fuse(self.settings.fusion, rankings, weight) if rankings else []
+        return self._ranked_hits(fused, parsed, rankings, person, allowed, limit)
 
     def semantic_weight(self, text: str) -> float:
         """How much to trust the embedding model for this query's language."""
@@ -226,20 +231,53 @@ class Searcher:
 
     # -- results -----------------------------------------------------------------------
 
-    def _hits(self, ranked: list[tuple[int, float]], parsed: ParsedQuery,
-              rankings: dict[str, list[tuple[int, float]]]) -> list[Hit]:
-        items = self.catalog.items_by_rowid(rowid for rowid, _ in ranked)
-        positions = {name: {key: (rank, score) for rank, (key, score) in enumerate(ranking, 1)}
-                     for name, ranking in rankings.items()}
-        hits = []
-        for rowid, score in ranked:
-            if rowid not in items:
-                continue
-            explanation = {f"{name}_{part}": value for name, found in positions.items()
-                           if rowid in found for part, value in zip(("rank", "score"),
-                                                                     found[rowid], strict=True)}
-            hits.append(self._hit(items[rowid], score, parsed, explanation))
-        return hits
+    def _ranked_hits(self, fused: list[tuple[int, float]], parsed: ParsedQuery,
+                     rankings: dict[str, list[tuple[int, float]]], person: Person | None,
+                     allowed: frozenset[str], limit: int, rerank: bool = True) -> list[Hit]:
+        """Apply the KM signals (pins first, then marks, accepted, reactions, recency)."""
+        now = datetime.now(UTC)
+        items = self.catalog.items_by_rowid(rowid for rowid, _ in fused)
+        candidates = [self._candidate(items[r], s) for r, s in fused if r in items]
+        scored = (signals.rerank(candidates, self.curation.marks(), now,
+                                 self.settings.recency_half_life_days) if rerank
+                  else [(c, c.score, {}) for c in candidates])
+        pinned = self._pinned(parsed, person, allowed, now)
+        explained = [(items[c.rowid], s, {**self._positions(c.rowid, rankings), **f})
+                     for c, s, f in scored if c.id not in pinned]
+        pins = [(item, 0.0, {"pinned": 1.0}) for item in pinned.values()]
+        return [self._hit(item, score, parsed, explanation)
+                for item, score, explanation in (pins + explained)[:limit]]
+
+    def _candidate(self, item: Item, score: float) -> signals.Candidate:
+        _, accepted = self.catalog.thread_facts(item)
+        reactions = int(getattr(item.record, "reactions", 0) or 0)
+        # an accepted answer, or a question that has one
+        return signals.Candidate(item.rowid, item.id, score, item.created, accepted, reactions)
+
+    def _pinned(self, parsed: ParsedQuery, person: Person | None, allowed: frozenset[str],
+                now: datetime) -> dict[str, Item]:
+        """Items pinned for this query that the viewer may read, in pin order."""
+        if person is None:
+            return {}
+        audience = allowed | set(person.roles) | {"guest" if person.guest else "employee"}
+        found: dict[str, Item] = {}
+        for pin in signals.matching_pins(self.curation.pins(), parsed.free_text(), now,
+                                         frozenset(audience)):
+            item = self.catalog.item(pin.item_id)
+            if item is not None and item.group in allowed:  # a pin never widens access
+                found.setdefault(item.id, item)
+        return found
+
+    @staticmethod
+    def _positions(rowid: int, rankings: dict[str, list[tuple[int, float]]]) -> dict[str, float]:
+        explanation: dict[str, float] = {}
+        for name, ranking in rankings.items():
+            for rank, (key, score) in enumerate(ranking, start=1):
+                if key == rowid:
+                    explanation[f"{name}_rank"] = rank
+                    explanation[f"{name}_score"] = round(score, 4)
+                    break
+        return explanation
 
     def _hit(self, item: Item, score: float, parsed: ParsedQuery,
              explanation: dict[str, float]) -> Hit:
@@ -249,9 +287,10 @@ class Searcher:
                                                else item.group)
         _, accepted = self.catalog.thread_facts(item)
         thread = self.catalog.item(item.parent) if item.parent else None
-        return Hit(thread_title=thread.title if thread else "",id=item.id, kind=item.kind, title=item.title,
+        return Hit(thread_title=thread.title if thread else "", pinned="pinned" in explanation,id=item.id, kind=item.kind, title=item.title,
                    snippet=snippet(item.text, parsed.positive_terms()), group=item.group,
                    group_name=group_name, author=item.author,
                    author_name=author.name if author else None, created=item.created,
                    score=score, parent=item.parent, accepted=accepted,
                    explanation=explanation)
+

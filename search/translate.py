@@ -9,13 +9,14 @@ unscored Whoosh filter query that is combined with the viewer's permissions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from whoosh import query as wq
 
 from core.records import Group, Person
 from indexer.analysis import LANGUAGES, analyzer_for, fold
+from search.curation import normalise
 from search.query import AllOf, AnyOf, Filter, Node, ParsedQuery, Phrase, Term
 
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
@@ -52,24 +53,53 @@ def phrase_query(words: Iterable[str], text: str) -> wq.Query:
     return wq.Or(parts) if parts else wq.NullQuery
 
 
-def node_query(node: Node) -> wq.Query:
+Synonyms = Mapping[str, tuple[str, ...]]
+
+
+def expression_query(text: str) -> wq.Query:
+    """A word or a multi-word expression (a synonym, an acronym's expansion)."""
+    words = text.split()
+    return word_query(text) if len(words) == 1 else phrase_query(words, text)
+
+
+def _with_synonyms(query: wq.Query, text: str, synonyms: Synonyms) -> wq.Query:
+    alternatives = synonyms.get(normalise(text), ())
+    return wq.Or([query, *map(expression_query, alternatives)]) if alternatives else query
+
+
+def node_query(node: Node, synonyms: Synonyms | None = None) -> wq.Query:
     """The Whoosh query of a clause, ignoring its negation (handled by the caller)."""
+    synonyms = synonyms or {}
     if isinstance(node, Term):
-        return word_query(node.text)
+        return _with_synonyms(word_query(node.text), node.text, synonyms)
     if isinstance(node, Phrase):
-        return phrase_query(node.words, node.text)
+        return _with_synonyms(phrase_query(node.words, node.text), node.text, synonyms)
     if isinstance(node, AnyOf):
-        return wq.Or([node_query(option) for option in node.options])
+        return wq.Or([node_query(option, synonyms) for option in node.options])
     if isinstance(node, AllOf):
-        return wq.And([node_query(part) for part in node.parts])
+        return wq.And([node_query(part, synonyms) for part in node.parts])
     raise TypeError(f"unexpected query node {node!r}")
 
 
-def text_query(parsed: ParsedQuery) -> wq.Query | None:
+def multiword_synonyms(parsed: ParsedQuery, synonyms: Synonyms) -> list[wq.Query]:
+    """Alternatives of expressions typed as consecutive free words ("réseau social
+    d'entreprise" typed without quotes finds "RSE" too)."""
+    words = [c.text for c in parsed.clauses if isinstance(c, Term) and not c.negated]
+    found: list[wq.Query] = []
+    for size in range(min(5, len(words)), 1, -1):
+        for start in range(len(words) - size + 1):
+            key = normalise(" ".join(words[start : start + size]))
+            found.extend(expression_query(alt) for alt in synonyms.get(key, ()))
+    return found
+
+
+def text_query(parsed: ParsedQuery, synonyms: Synonyms | None = None) -> wq.Query | None:
     """The scored part: None when the query has no positive words or phrases."""
-    optional = [node_query(c) for c in parsed.clauses
+    synonyms = synonyms or {}
+    optional = [node_query(c, synonyms) for c in parsed.clauses
                 if isinstance(c, Term) and not c.negated]
-    required = [node_query(c) for c in parsed.clauses
+    optional += multiword_synonyms(parsed, synonyms)
+    required = [node_query(c, synonyms) for c in parsed.clauses
                 if not isinstance(c, Term) and not getattr(c, "negated", False)]
     excluded = [node_query(c) for c in parsed.clauses if getattr(c, "negated", False)]
     if not optional and not required:
