@@ -51,7 +51,8 @@ class Pin:
     created_by: str | None = None
 
     def active(self, now: datetime) -> bool:
-        return (self.starts is None or self.starts <= now) and (self.ends is None or now < self.ends)
+        started = self.starts is None or self.starts <= now
+        return started and (self.ends is None or now < self.ends)
 
     def matches(self, query: str) -> bool:
         """Every word of the pattern occurs in the query (order and accents do not matter)."""

@@ -287,10 +287,11 @@ class Searcher:
                                                else item.group)
         _, accepted = self.catalog.thread_facts(item)
         thread = self.catalog.item(item.parent) if item.parent else None
-        return Hit(thread_title=thread.title if thread else "", pinned="pinned" in explanation,id=item.id, kind=item.kind, title=item.title,
+        return Hit(id=item.id, kind=item.kind, title=item.title,
                    snippet=snippet(item.text, parsed.positive_terms()), group=item.group,
                    group_name=group_name, author=item.author,
                    author_name=author.name if author else None, created=item.created,
                    score=score, parent=item.parent, accepted=accepted,
-                   explanation=explanation)
+                   thread_title=thread.title if thread else "",
+                   pinned="pinned" in explanation, explanation=explanation)
 
