@@ -113,6 +113,11 @@ def english_analyzer() -> Analyzer:
     )
 
 
+def spelling_analyzer() -> Analyzer:
+    """Words as written (lower-cased, elision removed): what spelling suggestions offer."""
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | ElisionFilter()
+
+
 def analyzer_for(language: str) -> Analyzer:
     """The analyzer of a language in :data:`LANGUAGES`."""
     factories = {"fr": french_analyzer, "en": english_analyzer}

@@ -15,13 +15,13 @@ from whoosh import index as whoosh_index
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
 
-from indexer.analysis import ANALYZER_VERSION, LANGUAGES, analyzer_for
+from indexer.analysis import ANALYZER_VERSION, LANGUAGES, analyzer_for, spelling_analyzer
 from indexer.catalog import Catalog, Item
 from indexer.params import IndexState, check_params, write_params
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INDEX_NAME = "quisait"
 COMMIT_EVERY = 20_000
 
@@ -32,17 +32,20 @@ def build_schema() -> Schema:
         "id": ID(stored=True, unique=True),
         "rowid": NUMERIC(int, bits=64, stored=True, signed=False, sortable=True),
         "type": ID(stored=True),
-        "kind": ID(stored=True),
-        "group": ID(stored=True),
-        "author": ID(stored=True),
+        "kind": ID(stored=True, sortable=True),
+        "group": ID(stored=True, sortable=True),
+        "author": ID(stored=True, sortable=True),
         "parent": ID(stored=True),
-        "lang": ID(stored=True),
+        "lang": ID(stored=True, sortable=True),
+        "year": ID(sortable=True),
         "tags": KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         "created": DATETIME(stored=True, sortable=True),
         "accepted": BOOLEAN(stored=True),
         "answered": BOOLEAN(stored=True),
         "reactions": NUMERIC(int, stored=True, sortable=True),
     }
+    # unstemmed, unfolded words: the vocabulary "did you mean" suggests from
+    fields["spell"] = TEXT(analyzer=spelling_analyzer())
     for lang in LANGUAGES:
         analyzer = analyzer_for(lang)
         fields[f"title_{lang}"] = TEXT(analyzer=analyzer, phrase=True, field_boost=1.0)
@@ -65,6 +68,8 @@ def document_fields(item: Item, answered: bool, accepted: bool) -> dict[str, obj
         "lang": lang,
         "tags": ",".join(item.tags),
         "created": item.created.replace(tzinfo=None),
+        "year": str(item.created.year),
+        "spell": f"{item.title}\n{item.text}",
         "accepted": accepted,
         "answered": answered,
         "reactions": int(getattr(record, "reactions", 0)),

@@ -147,6 +147,24 @@ class Searcher:
         fused = fuse(self.settings.fusion, rankings, weight) if rankings else []
         return self._ranked_hits(fused, parsed, rankings, person, allowed, limit)
 
+    def facets(self, query: str | ParsedQuery, viewer: str | Person | None) -> dict[str, Any]:
+        """Counts per group, author, type, tag, language and year (see search.explore)."""
+        from search.explore import facet_counts
+
+        return facet_counts(self, query, viewer)  # type: ignore[arg-type]
+
+    def did_you_mean(self, query: str, viewer: str | Person | None) -> str | None:
+        """A corrected query built only from words the viewer may read, or None."""
+        from search.explore import did_you_mean
+
+        return did_you_mean(self, query, viewer)  # type: ignore[arg-type]
+
+    def similar(self, item_id: str, viewer: str | Person | None, limit: int = 10) -> list[Hit]:
+        """More like this: items similar to ``item_id`` that the viewer may read."""
+        from search.explore import more_like_this
+
+        return more_like_this(self, item_id, viewer, limit)  # type: ignore[arg-type]
+
     def semantic_weight(self, text: str) -> float:
         """How much to trust the embedding model for this query's language."""
         known = {lang.strip() for lang in self.settings.model_languages.split(",")}

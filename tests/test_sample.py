@@ -73,3 +73,31 @@ def test_canary_words_never_reach_outsiders(sample_settings, case, monkeypatch):
         member = next(p for p in sorted(group.members | group.guests)
                       if searcher.people[p].status == "active")
         assert any(h.group == group_id for h in searcher.search(words[0], member, "lexical"))
+
+
+@pytest.mark.parametrize("case", sorted(CANARIES))
+def test_facets_suggestions_and_similar_never_leak(sample_settings, case, monkeypatch):
+    from tests.conftest import HashingEncoder
+
+    monkeypatch.setattr("search.engine.load_encoder", lambda s: HashingEncoder())
+    group_id, words = CANARIES[case]["group"], CANARIES[case]["words"]
+    with Searcher.open(sample_settings) as searcher:
+        secret_items = [r[0] for r in searcher.catalog.db.execute(
+            "SELECT id FROM items WHERE group_id = ?", (group_id,))]
+        for viewer in outsiders(searcher, group_id):
+            for word in words:
+                facets = searcher.facets(word, viewer)
+                assert all(v.value != group_id for v in facets["group"])
+                assert sum(v.count for v in facets["group"]) == len(
+                    searcher.search(word, viewer, mode="lexical", limit=1000))
+                misspelt = word[:-1] + ("a" if word[-1] != "a" else "e")
+                suggestion = searcher.did_you_mean(misspelt, viewer) or ""
+                assert word not in suggestion
+            for item_id in secret_items[:3]:
+                assert searcher.similar(item_id, viewer) == []
+        member = next(p for p in sorted(searcher.groups[group_id].members
+                                        | searcher.groups[group_id].guests)
+                      if searcher.people[p].status == "active")
+        misspelt = words[0][:-1] + ("a" if words[0][-1] != "a" else "e")
+        assert searcher.did_you_mean(misspelt, member) == words[0]
+        assert searcher.facets(words[0], member)["group"][0].value == group_id

@@ -1,0 +1,166 @@
+"""Around a result list: facet counts, "did you mean", and more like this.
+
+All three see only what the viewer may read: facet counts come from the
+permitted matching documents; spelling suggestions are words that occur in at
+least one permitted document (a word that exists only in a secret group is never
+suggested to an outsider); similar items are searched with the viewer's
+permissions like any query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from whoosh import query as wq
+from whoosh import sorting
+
+from core.records import COMPANY_FEED
+from indexer.analysis import fold
+from search.fusion import fuse
+from search.query import ParsedQuery, Term, parse_query
+from search.translate import text_query
+
+if TYPE_CHECKING:
+    from search.engine import Hit, Searcher
+
+FACETS = {"group": "group", "author": "author", "type": "kind", "tag": "tags",
+          "lang": "lang", "year": "year"}
+MAX_FACET_VALUES = 20
+MAX_EDITS = 2
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+def facet_counts(searcher: Searcher, query: str | ParsedQuery,
+                 viewer: str | None) -> dict[str, list[FacetValue]]:
+    """Counts per group, author, type, tag, language and year of the permitted matches."""
+    parsed = parse_query(query) if isinstance(query, str) else query
+    person = searcher._person(viewer)
+    allowed = searcher.permitted_groups(person)
+    if not allowed or parsed.is_empty():
+        return {name: [] for name in FACETS}
+    restriction = searcher._restriction(parsed, person, allowed)
+    text = text_query(parsed, searcher.curation.synonym_table()) or wq.Every()
+    facets = {name: sorting.FieldFacet(field, allow_overlap=(field == "tags"),
+                                       maptype=sorting.Count)
+              for name, field in FACETS.items()}
+    results = searcher._whoosh_searcher().search(text, filter=restriction, groupedby=facets,
+                                                 limit=1)
+    return {name: _top_values(name, results.groups(name), searcher)
+            for name in FACETS}
+
+
+def _top_values(name: str, counts: dict, searcher: Searcher) -> list[FacetValue]:
+    values = []
+    for raw, count in sorted(counts.items(), key=lambda pair: (-pair[1], str(pair[0]))):
+        value = raw.decode() if isinstance(raw, bytes) else raw
+        if value:  # documents without a tag (None) are not a tag value
+            values.append(FacetValue(value, _label(name, value, searcher), int(count)))
+    return values[:MAX_FACET_VALUES]
+
+
+def _label(name: str, value: str, searcher: Searcher) -> str:
+    if name == "group":
+        group = searcher.groups.get(value)
+        return group.name if group else ("company feed" if value == COMPANY_FEED else value)
+    if name == "author":
+        person = searcher.people.get(value)
+        return person.name if person else value
+    return value
+
+
+def did_you_mean(searcher: Searcher, query: str, viewer: str | None) -> str | None:
+    """The query with misspelt words replaced by words the viewer's documents contain."""
+    parsed = parse_query(query)
+    allowed = searcher.permitted_groups(viewer)
+    if not allowed:
+        return None
+    whoosh = searcher._whoosh_searcher()
+    permission = wq.Or([wq.Term("group", g) for g in sorted(allowed)])
+    changed, corrected = False, query
+    for clause in parsed.clauses:
+        if not isinstance(clause, Term) or clause.negated or len(clause.text) < 3:
+            continue
+        word = clause.text.lower()
+        if _permitted_count(whoosh, word, permission):
+            continue
+        best = _best_correction(whoosh, word, permission)
+        if best:
+            corrected = corrected.replace(clause.text, best, 1)
+            changed = True
+    return corrected if changed else None
+
+
+def _permitted_count(whoosh, word: str, permission: wq.Query) -> int:  # type: ignore[no-untyped-def]
+    return len(list(whoosh.docs_for_query(wq.And([wq.Term("spell", word), permission]))))
+
+
+def _best_correction(whoosh, word: str, permission: wq.Query) -> str | None:  # type: ignore[no-untyped-def]
+    reader = whoosh.reader()
+    candidates = [c.decode() if isinstance(c, bytes) else c
+                  for c in reader.terms_within("spell", word, MAX_EDITS, prefix=1)]
+    scored = []
+    for candidate in candidates:
+        if candidate == word:
+            continue
+        count = _permitted_count(whoosh, candidate, permission)  # never suggest what they can't see
+        if count:
+            distance = _edit_distance(fold(word), fold(candidate))
+            scored.append((distance, -count, candidate))
+    return min(scored)[2] if scored else None
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
+
+
+def more_like_this(searcher: Searcher, item_id: str, viewer: str | None,
+                   limit: int = 10) -> list[Hit]:
+    """Items like ``item_id`` (its key phrases and its own vectors), outside its thread.
+
+    Empty when the viewer may not read the item itself."""
+    person = searcher._person(viewer)
+    allowed = searcher.permitted_groups(person)
+    item = searcher.catalog.item(item_id)
+    if item is None or item.group not in allowed:
+        return []
+    thread = {item.parent or item.id}
+    phrases = [p for p, _ in searcher.catalog.keyphrases(item.rowid)][:8]
+    words = " ".join(dict.fromkeys(" ".join([item.title, *phrases]).split()))
+    parsed = parse_query(" ".join(words.split()[:40]).replace('"', " ") or item.title)
+    rankings = {}
+    restriction = searcher._restriction(parsed, person, allowed)
+    text = text_query(parsed)
+    if text is not None:
+        rankings["lexical"] = searcher._lexical(text, restriction, 50)
+    vectors = searcher.vectors
+    if vectors is not None and len(vectors):
+        own = np.nonzero(vectors.owners == item.rowid)[0]
+        if len(own) and vectors.index is not None:
+            query_vector = vectors.index.reconstruct(int(own[0]))
+            mask = searcher._group_mask(allowed)
+            rankings["semantic"] = [(r, s) for r, _, s in vectors.search(query_vector, 150, mask)]
+    fused = fuse(searcher.settings.fusion, rankings, searcher.settings.semantic_weight)
+    items = searcher.catalog.items_by_rowid(r for r, _ in fused)
+    kept, threads = [], set(thread)
+    for rowid, score in fused:  # one result per other thread
+        other = items.get(rowid)
+        if other is None or (other.parent or other.id) in threads:
+            continue
+        threads.add(other.parent or other.id)
+        kept.append((rowid, score))
+    return searcher._ranked_hits(kept, parsed, rankings, person, allowed, limit)
