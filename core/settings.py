@@ -39,6 +39,7 @@ class Settings:
     model_languages: str = "en"
     semantic_floor: float = 0.25
     recency_half_life_days: float = 0.0
+    query_log: str = "hash"
     host: str = "127.0.0.1"
     port: int = 8080
 
@@ -47,6 +48,8 @@ class Settings:
             raise ConfigError(
                 f"vector_index must be auto, flat or hnsw; got {self.vector_index!r}"
             )
+        if self.query_log not in ("hash", "none", "off"):
+            raise ConfigError(f"query_log must be hash, none or off; got {self.query_log!r}")
         for name in ("batch_size", "threads", "hnsw_threshold", "max_chunks"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")

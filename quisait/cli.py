@@ -140,27 +140,50 @@ def _print_status(info: dict[str, Any]) -> None:
 @click.option("--as", "viewer", required=True, help="Person id of the viewer (permissions).")
 @click.option("--mode", type=click.Choice(["lexical", "semantic", "hybrid"]), default="hybrid")
 @click.option("-k", "--limit", default=10, show_default=True)
+@click.option("--explain", is_flag=True, help="Show where each score came from.")
+@click.option("--facets", "show_facets", is_flag=True, help="Show counts per group, type, ...")
 @click.pass_context
-def search_command(ctx: click.Context, query: str, viewer: str, mode: str, limit: int) -> None:
-    """Search as VIEWER sees it."""
+def search_command(ctx: click.Context, query: str, viewer: str, mode: str, limit: int,
+                   explain: bool, show_facets: bool) -> None:
+    """Search as VIEWER sees it.
+
+    QUERY accepts words, "phrases", -excluded, OR, and the filters group:, author:,
+    type:, tag: (or #tag), lang:, before:, after: (2025-03, 30d) and is:unanswered,
+    is:accepted.
+    """
     from search import QuerySyntaxError, Searcher
 
     try:
         with Searcher.open(_settings(ctx)) as searcher:
             hits = searcher.search(query, viewer=viewer, mode=mode, limit=limit)
+            searcher.record_search(query, hits, mode, viewer)
+            suggestion = searcher.did_you_mean(query, viewer) if len(hits) < 3 else None
+            facets = searcher.facets(query, viewer) if show_facets else {}
     except QuerySyntaxError as exc:
         click.echo(f"  {query}\n  {' ' * exc.position}^", err=True)
         _fail(exc)
     except QuisaitError as exc:
         _fail(exc)
+    if suggestion:
+        click.secho(f"Did you mean: {suggestion}", fg="cyan")
     if not hits:
         click.echo("no results")
+    _print_hits(hits, explain)
+    for name, values in facets.items():
+        if values:
+            click.echo(f"{name}: " + ", ".join(f"{v.label} ({v.count})" for v in values[:8]))
+
+
+def _print_hits(hits: list[Any], explain: bool) -> None:
     for rank, hit in enumerate(hits, start=1):
         accepted = " ✓ accepted" if hit.accepted and hit.kind == "answer" else ""
+        accepted += " [pinned]" if hit.pinned else ""
         click.secho(f"{rank:2}. {hit.title or 'Re: ' + hit.thread_title}{accepted}", bold=True)
         click.echo(f"    {hit.kind} in {hit.group_name} by {hit.author_name or 'unknown'}, "
                    f"{hit.created:%Y-%m-%d}  [{hit.id}, score {hit.score:.3f}]")
         click.echo(f"    {hit.snippet}")
+        if explain:
+            click.echo("    explain: " + ", ".join(f"{k}={v}" for k, v in hit.explanation.items()))
 
 
 @cli.command()

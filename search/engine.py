@@ -28,6 +28,7 @@ from search import signals
 from search.curation import Curation
 from search.fusion import FUSIONS, fuse
 from search.query import ParsedQuery, Phrase, parse_query
+from search.querylog import QueryLog
 from search.snippets import snippet
 from search.translate import FilterContext, filter_query, node_query, text_query
 
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 
 MODES = ("lexical", "semantic", "hybrid")
 CANDIDATES = 100
+BACKGROUND_Z = 2.5
+CONFIDENT_Z = 3.8
+BACKGROUND_SIZE = 512
+BACKGROUND_MIN = 50
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,8 @@ class Searcher:
     """Open indexes of a data folder, ready to answer queries as a given viewer."""
 
     def __init__(self, settings: Settings, catalog: Catalog, fulltext: FullTextIndex,
-                 vectors: VectorIndex | None, curation: Curation | None = None) -> None:
+                 vectors: VectorIndex | None, curation: Curation | None = None,
+                 query_log: QueryLog | None = None) -> None:
         if settings.fusion not in FUSIONS:
             raise ConfigError(f"unknown fusion {settings.fusion!r} "
                               f"(valid: {', '.join(sorted(FUSIONS))})")
@@ -71,6 +77,7 @@ class Searcher:
         self.fulltext = fulltext
         self.vectors = vectors
         self.curation = curation or Curation(None)
+        self.query_log = query_log
         self.people: dict[str, Person] = catalog.people()
         self.groups: dict[str, Group] = catalog.groups()
         self._whoosh: Any = None
@@ -86,7 +93,10 @@ class Searcher:
         fulltext = FullTextIndex.open(settings.data_dir / "fulltext")
         vectors = (VectorIndex.open(settings.data_dir / "vectors", settings)
                    if settings.embeddings else None)
-        return cls(settings, catalog, fulltext, vectors, Curation.open(settings.data_dir))
+        query_log = (QueryLog.open(settings.data_dir, settings.query_log)
+                     if settings.query_log != "off" else None)
+        return cls(settings, catalog, fulltext, vectors, Curation.open(settings.data_dir),
+                   query_log)
 
     def __enter__(self) -> Searcher:
         return self
@@ -99,6 +109,8 @@ class Searcher:
         if self._whoosh is not None:
             self._whoosh.close()
         self.curation.close()
+        if self.query_log is not None:
+            self.query_log.close()
         self.catalog.close()
 
     def _whoosh_searcher(self) -> Any:
@@ -139,13 +151,32 @@ class Searcher:
         rankings: dict[str, list[tuple[int, float]]] = {}
         if mode in ("lexical", "hybrid"):
             rankings["lexical"] = self._lexical(text, restriction, CANDIDATES)
+        weight = self.semantic_weight(parsed.free_text())
         if mode in ("semantic", "hybrid") and self.vectors is not None and len(self.vectors):
             semantic_filter = self._semantic_restriction(parsed, restriction)
-            rankings["semantic"] = self._semantic(parsed.free_text(), allowed, semantic_filter,
+            semantic, confidence = self._semantic(parsed.free_text(), allowed, semantic_filter,
                                                   CANDIDATES)
-        weight = self.semantic_weight(parsed.free_text())
+            lonely = mode == "hybrid" and not rankings.get("lexical")
+            # no word matched: only a model that knows the language and is sure may answer
+            confident = weight == self.settings.semantic_weight and confidence >= CONFIDENT_Z
+            rankings["semantic"] = [] if lonely and not confident else semantic
         fused = fuse(self.settings.fusion, rankings, weight) if rankings else []
         return self._ranked_hits(fused, parsed, rankings, person, allowed, limit)
+
+    def record_search(self, query: str, hits: list[Hit], mode: str,
+                      viewer: str | Person | None) -> int:
+        """Log a search a person made (not evaluations or internal calls); the search id
+        for :meth:`record_click`, 0 when the log is off or the line could not be written."""
+        if self.query_log is None:
+            return 0
+        person = self._person(viewer)
+        return self.query_log.log_search(
+            query, len(hits), mode, detect_language(query), person.id if person else None,
+            groups=self.permitted_groups(person))
+
+    def record_click(self, search_id: int, item_id: str, rank: int) -> None:
+        if self.query_log is not None and search_id:
+            self.query_log.log_click(search_id, item_id, rank)
 
     def facets(self, query: str | ParsedQuery, viewer: str | Person | None) -> dict[str, Any]:
         """Counts per group, author, type, tag, language and year (see search.explore)."""
@@ -204,19 +235,41 @@ class Searcher:
         return [(int(hit["rowid"]), 0.0) for hit in results]
 
     def _semantic(self, text: str, allowed: frozenset[str], restriction: wq.Query | None,
-                  k: int) -> list[tuple[int, float]]:
+                  k: int) -> tuple[list[tuple[int, float]], float]:
+        """The ranking, and how far its best item stands out (in standard deviations)."""
         assert self.vectors is not None
         if not text.strip():
-            return []
+            return [], 0.0
         vector = load_encoder(self.settings).encode([text])[0]
         mask = (self._group_mask(allowed) if restriction is None
                 else self._rowid_mask(restriction))
         best: dict[int, float] = {}
-        floor = self.settings.semantic_floor  # below it, a neighbour is not an answer
+        background = self._background(vector, mask)
+        # a neighbour must pass the floor and stand out from the background
+        floor = self.settings.semantic_floor
+        if background is not None:
+            floor = max(floor, background[0] + BACKGROUND_Z * background[1])
         for rowid, _ordinal, score in self.vectors.search(vector, k * 3, mask):
             if score >= floor:
                 best[rowid] = max(score, best.get(rowid, -1.0))
-        return sorted(best.items(), key=lambda pair: -pair[1])[:k]
+        ranked = sorted(best.items(), key=lambda pair: -pair[1])[:k]
+        if not ranked or background is None:
+            return ranked, 0.0
+        return ranked, (ranked[0][1] - background[0]) / background[1]
+
+    def _background(self, vector: np.ndarray, mask: np.ndarray) -> tuple[float, float] | None:
+        """Mean and spread of the query's similarity to a fixed random sample of the
+        passages the viewer may read (never to others: no statistic of a secret group
+        shapes what an outsider sees)."""
+        assert self.vectors is not None and self.vectors.index is not None
+        permitted = np.nonzero(mask & (self.vectors.owners >= 0))[0]
+        if len(permitted) < BACKGROUND_MIN:
+            return None
+        chosen = np.random.default_rng(0).choice(permitted, min(BACKGROUND_SIZE,
+                                                                len(permitted)), replace=False)
+        sample = self.vectors.index.reconstruct_batch(chosen.astype(np.int64))
+        similarities = sample @ vector
+        return float(similarities.mean()), float(similarities.std()) or 1.0
 
     def _group_mask(self, allowed: frozenset[str]) -> np.ndarray:
         codes, names = self._group_codes()

@@ -60,19 +60,19 @@ _SPACES = re.compile(r"\s+")
 
 class QueryCount(NamedTuple):
     query: str
-    count: int
+    searches: int
     last_seen: datetime
 
 
 class TopQuery(NamedTuple):
     query: str
-    count: int
+    searches: int
     average_results: float
 
 
 class DayCount(NamedTuple):
     day: date
-    count: int
+    searches: int
 
 
 def normalise_query(query: str) -> str:

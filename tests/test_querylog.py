@@ -98,7 +98,7 @@ def test_zero_result_queries_grouped_counted_sorted(qlog: QueryLog) -> None:
         qlog.log_search(query, 0, "hybrid", "fr", "alice", at=T0 + timedelta(hours=n))
     qlog.log_search("congés payés", 12, "hybrid", "fr", "alice", at=T0 + timedelta(days=1))
     listed = qlog.zero_result_queries(visible_to=PUBLIC)
-    assert [(q.query, q.count) for q in listed] == [
+    assert [(q.query, q.searches) for q in listed] == [
         ("congés payés", 3), ("badge", 2), ("cantine", 1)]
     assert listed[0].last_seen == T0 + timedelta(hours=2)  # the hit a day later is not zero
     assert normalise_query("  Élan\n VITAL ") == "élan vital"  # accents kept
@@ -189,7 +189,9 @@ def test_prune_deletes_old_lines_and_their_clicks(qlog: QueryLog) -> None:
         "searches": 1, "clicked": 0, "rate": 0.0, "mrr": 0.0}
     qlog.log_click(old, "a", 1)  # a late click on a pruned search is dropped
     assert qlog.click_through(visible_to=PUBLIC)["clicked"] == 0
-    assert qlog.log_search("later", 0, "hybrid", "en", None) > new  # ids never reused
+    later = qlog.log_search("later", 0, "hybrid", "en", None)
+    assert qlog.prune(datetime.now(UTC) + timedelta(days=1)) == 2
+    assert qlog.log_search("again", 0, "hybrid", "en", None) > later > new  # ids never reused
     with sqlite3.connect(qlog.path) as db:
         assert db.execute("SELECT COUNT(*) FROM clicks").fetchone() == (0,)
 
