@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh import scoring
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
 
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 4
 INDEX_NAME = "quisait"
-COMMIT_EVERY = 20_000
+BM25_K1 = 0.9
+BM25_B = 0.4
 
 
 def build_schema() -> Schema:
@@ -152,8 +154,9 @@ class FullTextIndex:
         return self.index.writer(limitmb=256)
 
     def searcher(self):  # type: ignore[no-untyped-def]
-        """A Whoosh searcher over the latest committed segments (BM25F)."""
-        return self.index.searcher()
+        """A Whoosh searcher over the latest committed segments: BM25F with Anserini's
+        defaults (k1 0.9, b 0.4), better than Whoosh's own on both development sets."""
+        return self.index.searcher(weighting=scoring.BM25F(K1=BM25_K1, B=BM25_B))
 
     def doc_count(self) -> int:
         return int(self.index.doc_count())

@@ -19,7 +19,9 @@ from indexer.analysis import LANGUAGES, analyzer_for, fold
 from search.curation import normalise
 from search.query import AllOf, AnyOf, Filter, Node, ParsedQuery, Phrase, Term
 
-FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
+# The body field holds the title too, so a title word scores body + 0.5 x title: titles
+# weigh more than bodies without drowning them (measured on both development sets).
+FIELD_BOOSTS = {"title": 0.5, "body": 1.0}
 TAG_BOOST = 1.5
 TEXT_FIELDS = tuple(f"{name}_{lang}" for name in FIELD_BOOSTS for lang in LANGUAGES)
 
