@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -35,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -173,6 +175,7 @@ def network_posts(rng: random.Random, texts: list[Text], size: int, groups: list
     from core.records import Post
 
     position = {t.key: i for i, t in enumerate(texts)}
+    authors = {g.id: sorted(g.members) for g in groups}
     group_of: list[str | None] = []
     created_of: list[datetime] = []
     for i in range(size):
@@ -186,8 +189,8 @@ def network_posts(rng: random.Random, texts: list[Text], size: int, groups: list
         group_of.append(group)
         created_of.append(created)
         accepted = position.get(text.accepted or "", size) + base
-        authors = sorted(groups[int(group[1:])].members) if group else []
-        yield Post(id=f"b{i}", author=rng.choice(authors or employees), created=created,
+        yield Post(id=f"b{i}", author=rng.choice(authors.get(group or "") or employees),
+                   created=created,
                    title=text.title, body=text.body, body_format=text.body_format,
                    group=group, kind=(text.kind if text.kind == "question" or threaded
                                       else rng.choice(("post", "article"))),
@@ -204,8 +207,8 @@ def write_export(path: Path, texts: list[Text], size: int, seed: int) -> None:
     employees = [p.id for p in people if not p.guest]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as out:
-        for record in [*people, *groups, *network_posts(rng, texts, size, groups, employees,
-                                                         se_tag_names())]:
+        posts = network_posts(rng, texts, size, groups, employees, se_tag_names())
+        for record in chain(people, groups, posts):
             out.write(json.dumps(record_to_dict(record), ensure_ascii=False) + "\n")
 
 
@@ -559,7 +562,7 @@ def print_table(modes: dict[str, dict[str, Any]]) -> None:
 
 
 def report(work_dir: Path, facts: dict[str, Any], workload: list[dict[str, str]],
-           results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+           results: dict[str, dict[str, Any]], load: float) -> dict[str, Any]:
     modes = {mode: mode_summary(result, workload) for mode, result in results.items()}
     goals = {name: {"value": modes[mode]["warm"][stat], "goal": goal,
                     "met": modes[mode]["warm"][stat] <= goal}
@@ -567,9 +570,14 @@ def report(work_dir: Path, facts: dict[str, Any], workload: list[dict[str, str]]
     viewers = {kind: sum(1 for w in workload if w["viewer_kind"] == kind)
                for kind, _ in VIEWER_MIX}
     print_table(modes)
-    return {"corpus": facts, "work_dir": str(work_dir), "index_size_mb": index_size_mb(work_dir),
-            "vectors": results[MODES[-1]]["vectors"] if MODES[-1] in results else None,
-            "vector_index": results.get("hybrid", {}).get("vector_index"),
+    settings = bench_settings(work_dir)
+    machine = {"cpus": os.cpu_count(), "threads_setting": settings.threads,
+               "load_average_1m_before_measuring": round(load, 2),
+               "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY")}
+    hybrid = results.get("hybrid", {})
+    return {"corpus": facts, "machine": machine, "work_dir": str(work_dir),
+            "index_size_mb": index_size_mb(work_dir), "vectors": hybrid.get("vectors"),
+            "vector_index": hybrid.get("vector_index"),
             "queries": len(workload), "viewers": viewers, "unit": "ms", "modes": modes,
             "peak_rss_mb": round(max(r["peak_rss_mb"] for r in results.values())),
             "goals": goals, "all_goals_met": all(g["met"] for g in goals.values())}
@@ -624,13 +632,13 @@ def main() -> None:
         facts = build(args, work_dir)
     workload = make_workload(work_dir, args.queries, args.seed)
     (work_dir / "workload.json").write_text(json.dumps(workload, ensure_ascii=False, indent=1))
-    results = {}
+    results, load = {}, os.getloadavg()[0]  # another busy process inflates every figure
     for mode in MODES:
         log(f"measuring {mode}: {len(workload)} queries, cold then {args.repeats} warm passes")
         results[mode] = run_worker(mode, work_dir, args)
     if args.profile:
         run_worker("profile", work_dir, args)
-    print(json.dumps(report(work_dir, facts, workload, results), indent=2))
+    print(json.dumps(report(work_dir, facts, workload, results, load), indent=2))
 
 
 if __name__ == "__main__":
