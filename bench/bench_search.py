@@ -67,6 +67,17 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited over fork + exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def bench_settings(work_dir: Path, **changes: Any) -> Any:
     from core.settings import load_settings
 
@@ -255,8 +266,8 @@ def cache_size(settings: Any) -> int:
         catalog.close()
 
 
-def missing_passages(settings: Any, texts: list[Text]) -> dict[str, tuple[str, str]]:
-    """Passages indexing will have to encode: digest -> (source, passage)."""
+def missing_passages(settings: Any, texts: list[Text]) -> tuple[int, dict[str, tuple[str, str]]]:
+    """How many unique passages ``texts`` make, and the uncached ones: digest -> (source, text)."""
     from indexer import Catalog, catalog_path, load_encoder
     from indexer.embeddings import text_digest
     from indexer.text import body_text
@@ -270,7 +281,7 @@ def missing_passages(settings: Any, texts: list[Text]) -> dict[str, tuple[str, s
     finally:
         catalog.close()
     log(f"{len(passages)} unique passages, {len(cached)} already in the embedding cache")
-    return {d: p for d, p in passages.items() if d not in cached}
+    return len(passages), {d: p for d, p in passages.items() if d not in cached}
 
 
 def encode_rate(settings: Any, missing: dict[str, tuple[str, str]], sample: int = 64) -> float:
@@ -309,10 +320,10 @@ def build(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
     seeded = seed_cache(catalog_path(settings), settings.embedding_model, caches)
     log(f"embedding cache: {seeded} vectors copied from {len(caches)} catalogs")
     before = cache_size(settings)
-    missing = missing_passages(settings, texts[: args.size])
+    passages, missing = missing_passages(settings, texts[: args.size])
     if missing:
-        total, rate = len(missing), encode_rate(settings, missing)
         by_source = {s: sum(1 for src, _ in missing.values() if src == s) for s in args.texts}
+        total, rate = len(missing), encode_rate(settings, missing)
         minutes = total / rate / 60
         log(f"{total} passages to encode ({by_source}) at {rate:.1f}/s: about {minutes:.1f} min")
         if minutes > args.max_encode_minutes:
@@ -322,13 +333,12 @@ def build(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     report = index_sources(settings, [str(export)], fmt="jsonl", prune=True, progress=True)
     facts = {"posts": args.size, "unique_texts": len(texts), "texts": args.texts,
-             "seed": args.seed, "cache_vectors_copied": seeded,
+             "seed": args.seed, "unique_passages": passages, "cache_vectors_copied": seeded,
              "passages_encoded": cache_size(settings) - before,
              "index_seconds": round(time.perf_counter() - started, 1),
              "index_timings_s": {k: round(v, 1) for k, v in report.timings.items()},
              "skipped_records": report.skipped,
-             "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                                        / 1024)}
+             "build_peak_rss_mb": round(peak_rss_mb())}
     (work_dir / "build.json").write_text(json.dumps(facts, indent=2))
     log(f"indexed in {facts['index_seconds']} s; {facts['passages_encoded']} passages encoded")
     return facts
@@ -472,7 +482,7 @@ def worker_measure(mode: str, work_dir: Path, repeats: int) -> dict[str, Any]:
             "warm": warm, "encode_alone_ms": alone,
             "vectors": len(vectors) if vectors is not None else 0,
             "vector_index": vectors.kind if vectors is not None else None,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def worker_profile(work_dir: Path, count: int) -> dict[str, Any]:
@@ -499,10 +509,13 @@ def worker_profile(work_dir: Path, count: int) -> dict[str, Any]:
     return {"profiled_queries": len(workload)}
 
 
-def run_worker(name: str, work_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--worker", name, "--work-dir", str(work_dir),
-               "--repeats", str(args.repeats), "--profile", str(args.profile)]
-    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+def run_worker(name: str, work_dir: Path) -> dict[str, Any]:
+    """One step in a fresh process (same options); its JSON result, its exit code kept."""
+    command = [sys.executable, __file__, *sys.argv[1:], "--worker", name,
+               "--work-dir", str(work_dir)]
+    output = subprocess.run(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    if output.returncode:
+        raise SystemExit(output.returncode)
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -611,7 +624,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-encode-minutes", type=float, default=30.0)
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also cProfile N warm hybrid queries (top costs on stderr)")
-    parser.add_argument("--worker", choices=[*MODES, "profile"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["build", *MODES, "profile"], help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -619,9 +632,10 @@ def main() -> None:
     args = parse_args()
     work_dir = Path(args.work_dir or ROOT / "var" / "bench" / f"search-{args.size}")
     if args.worker:
-        result = (worker_profile(work_dir, args.profile) if args.worker == "profile"
-                  else worker_measure(args.worker, work_dir, args.repeats))
-        print(json.dumps(result))
+        steps = {"build": lambda: build(args, work_dir),
+                 "profile": lambda: worker_profile(work_dir, args.profile)}
+        step = steps.get(args.worker, lambda: worker_measure(args.worker, work_dir, args.repeats))
+        print(json.dumps(step()))
         return
     if args.skip_build:
         if not (work_dir / "catalog.sqlite").is_file():
@@ -629,15 +643,15 @@ def main() -> None:
         facts_file = work_dir / "build.json"
         facts = json.loads(facts_file.read_text()) if facts_file.is_file() else {}
     else:
-        facts = build(args, work_dir)
+        facts = run_worker("build", work_dir)  # its own process: its own peak RSS
     workload = make_workload(work_dir, args.queries, args.seed)
     (work_dir / "workload.json").write_text(json.dumps(workload, ensure_ascii=False, indent=1))
     results, load = {}, os.getloadavg()[0]  # another busy process inflates every figure
     for mode in MODES:
         log(f"measuring {mode}: {len(workload)} queries, cold then {args.repeats} warm passes")
-        results[mode] = run_worker(mode, work_dir, args)
+        results[mode] = run_worker(mode, work_dir)
     if args.profile:
-        run_worker("profile", work_dir, args)
+        run_worker("profile", work_dir)
     print(json.dumps(report(work_dir, facts, workload, results, load), indent=2))
 
 

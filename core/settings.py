@@ -35,7 +35,7 @@ class Settings:
     keyphrases: bool = True
     fusion: str = "weighted"
     semantic_weight: float = 0.5
-    semantic_weight_other: float = 0.15
+    semantic_weight_other: float = 0.05
     model_languages: str = "en"
     semantic_floor: float = 0.25
     recency_half_life_days: float = 0.0

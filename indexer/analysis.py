@@ -26,7 +26,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 4
 LANGUAGES = ("fr", "en")
 
 # Words joined by apostrophes stay one token; the elision filter then splits them.

@@ -9,6 +9,7 @@ two rankings with a function from :data:`search.fusion.FUSIONS`.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -321,7 +322,7 @@ class Searcher:
 
     def _candidate(self, item: Item, score: float) -> signals.Candidate:
         _, accepted = self.catalog.thread_facts(item)
-        reactions = int(getattr(item.record, "reactions", 0) or 0)
+        reactions = int(json.loads(item.data).get("reactions") or 0)  # no full record needed
         # an accepted answer, or a question that has one
         return signals.Candidate(item.rowid, item.id, score, item.created, accepted, reactions)
 
