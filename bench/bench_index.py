@@ -77,12 +77,8 @@ def worker_reindex(dump: str, data_dir: str) -> dict[str, float]:
 
 def run_worker(name: str, dump: str, data_dir: str) -> dict[str, float]:
     command = [sys.executable, __file__, "--worker", name, "--dump", dump, "--data-dir", data_dir]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
-    result = json.loads(output.stdout.strip().splitlines()[-1])
-    result["peak_rss_mb"] = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-                                ) / 1024
-    return result
+    return json.loads(output.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def main() -> None:
@@ -98,7 +94,9 @@ def main() -> None:
                    "full": lambda: worker_index(args.dump, args.data_dir, True),
                    "lexical": lambda: worker_index(args.dump, args.data_dir, False),
                    "reindex": lambda: worker_reindex(args.dump, args.data_dir)}
-        print(json.dumps(workers[args.worker]()))
+        result = workers[args.worker]()
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
         return
     results: dict[str, list[dict[str, float]]] = {}
     for run in range(args.runs):
