@@ -174,6 +174,14 @@ def search_command(ctx: click.Context, query: str, viewer: str, mode: str, limit
             click.echo(f"{name}: " + ", ".join(f"{v.label} ({v.count})" for v in values[:8]))
 
 
+def _emphasised(text: str, spans: tuple[tuple[int, int], ...]) -> str:
+    out, last = [], 0
+    for start, end in spans:
+        out += [text[last:start], click.style(text[start:end], bold=True, underline=True)]
+        last = end
+    return "".join(out) + text[last:]
+
+
 def _print_hits(hits: list[Any], explain: bool) -> None:
     for rank, hit in enumerate(hits, start=1):
         accepted = " ✓ accepted" if hit.accepted and hit.kind == "answer" else ""
@@ -181,7 +189,7 @@ def _print_hits(hits: list[Any], explain: bool) -> None:
         click.secho(f"{rank:2}. {hit.title or 'Re: ' + hit.thread_title}{accepted}", bold=True)
         click.echo(f"    {hit.kind} in {hit.group_name} by {hit.author_name or 'unknown'}, "
                    f"{hit.created:%Y-%m-%d}  [{hit.id}, score {hit.score:.3f}]")
-        click.echo(f"    {hit.snippet}")
+        click.echo(f"    {_emphasised(hit.snippet, hit.highlights)}")
         if explain:
             click.echo("    explain: " + ", ".join(f"{k}={v}" for k, v in hit.explanation.items()))
 

@@ -30,7 +30,7 @@ from search.curation import Curation
 from search.fusion import FUSIONS, fuse
 from search.query import ParsedQuery, Phrase, parse_query
 from search.querylog import QueryLog
-from search.snippets import snippet
+from search.snippets import highlights, snippet
 from search.translate import FilterContext, filter_query, node_query, text_query
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class Hit:
     thread_title: str = ""
     accepted: bool = False
     pinned: bool = False
+    highlights: tuple[tuple[int, int], ...] = ()  # query words in the snippet (start, end)
     explanation: dict[str, float] = field(default_factory=dict, compare=False)
 
 
@@ -359,8 +360,9 @@ class Searcher:
                                                else item.group)
         _, accepted = self.catalog.thread_facts(item)
         thread = self.catalog.item(item.parent) if item.parent else None
-        return Hit(id=item.id, kind=item.kind, title=item.title,
-                   snippet=snippet(item.text, parsed.positive_terms()), group=item.group,
+        text = snippet(item.text, parsed.positive_terms())
+        return Hit(id=item.id, kind=item.kind, title=item.title, snippet=text,
+                   highlights=highlights(text, parsed.positive_terms()), group=item.group,
                    group_name=group_name, author=item.author,
                    author_name=author.name if author else None, created=item.created,
                    score=score, parent=item.parent, accepted=accepted,

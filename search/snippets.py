@@ -35,3 +35,19 @@ def _densest_start(positions: list[int], size: int) -> int:
         if end - begin > best_count:
             best, best_count = position, end - begin
     return best
+
+
+def highlights(text: str, terms: Iterable[str]) -> tuple[tuple[int, int], ...]:
+    """(start, end) offsets in ``text`` of the words that match a query term: same word,
+    or the same analysed form in either language (équipes matches équipe)."""
+    from indexer.analysis import analyze
+
+    wanted = {fold(w.lower()) for term in terms for w in _WORD.findall(term) if len(w) > 1}
+    stems = {stem for w in wanted for lang in ("fr", "en") for stem in analyze(w, lang)}
+    spans = []
+    for match in _WORD.finditer(text):
+        word = fold(match.group().lower())
+        if len(word) > 1 and (word in wanted or any(
+                stem in stems for lang in ("fr", "en") for stem in analyze(word, lang))):
+            spans.append((match.start(), match.end()))
+    return tuple(spans)
