@@ -4,7 +4,8 @@ from search.snippets import highlights, snippet
 
 
 def test_snippet_centres_on_the_densest_matches():
-    text = "intro " * 100 + "the notes de frais portal accepts notes de frais photos " + "end " * 100
+    middle = "the notes de frais portal accepts notes de frais photos "
+    text = "intro " * 100 + middle + "end " * 100
     window = snippet(text, ["notes", "frais"], size=120)
     assert "notes de frais portal" in window
     assert window.startswith("…") and window.endswith("…")
