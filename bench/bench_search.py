@@ -304,9 +304,21 @@ def encode_rate(settings: Any, missing: dict[str, tuple[str, str]], sample: int 
     return rate
 
 
+def index_or_rebuild(settings: Any, export: Path) -> Any:
+    """``quisait index`` the export; derived indexes of an older quisait are rebuilt."""
+    from core.errors import IndexMismatchError
+    from indexer import index_sources, rebuild
+
+    try:
+        return index_sources(settings, [str(export)], fmt="jsonl", prune=True, progress=True)
+    except IndexMismatchError as exc:  # the work folder is ours; the cache survives
+        log(f"{exc}: rebuilding")
+        return rebuild(settings, progress=True)
+
+
 def build(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
     """Write the export, seed the cache, estimate the encoding, index; the build facts."""
-    from indexer import Catalog, catalog_path, index_sources
+    from indexer import Catalog, catalog_path
 
     settings = bench_settings(work_dir)
     texts = read_texts(args.texts)
@@ -331,7 +343,7 @@ def build(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
                 "with --texts, or raise --max-encode-minutes")
             raise SystemExit(2)
     started = time.perf_counter()
-    report = index_sources(settings, [str(export)], fmt="jsonl", prune=True, progress=True)
+    report = index_or_rebuild(settings, export)
     facts = {"posts": args.size, "unique_texts": len(texts), "texts": args.texts,
              "seed": args.seed, "unique_passages": passages, "cache_vectors_copied": seeded,
              "passages_encoded": cache_size(settings) - before,
