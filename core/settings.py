@@ -42,6 +42,11 @@ class Settings:
     query_log: str = "hash"
     host: str = "127.0.0.1"
     port: int = 8080
+    demo_login: bool = False
+    trusted_header: str = ""
+    secret_key: str = ""
+    secure_cookies: bool = False
+    max_request_bytes: int = 16_000_000
 
     def __post_init__(self) -> None:
         if self.vector_index not in ("auto", "flat", "hnsw"):
@@ -50,7 +55,8 @@ class Settings:
             )
         if self.query_log not in ("hash", "none", "off"):
             raise ConfigError(f"query_log must be hash, none or off; got {self.query_log!r}")
-        for name in ("batch_size", "threads", "hnsw_threshold", "max_chunks"):
+        for name in ("batch_size", "threads", "hnsw_threshold", "max_chunks",
+                     "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
         for name in ("semantic_weight", "semantic_weight_other", "semantic_floor"):

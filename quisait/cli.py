@@ -196,9 +196,11 @@ def _print_hits(hits: list[Any], explain: bool) -> None:
 
 @cli.command()
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Then serve the web UI with demo sign-in.")
 @click.pass_context
-def demo(ctx: click.Context, quiet: bool) -> None:
-    """Index the bilingual sample corpus, then show a few searches."""
+def demo(ctx: click.Context, quiet: bool, serve: bool) -> None:
+    """Index the bilingual sample corpus, show a few searches, then serve the web UI."""
     from quisait.demo import index_sample, run_showcase
 
     settings = _settings(ctx)
@@ -210,6 +212,9 @@ def demo(ctx: click.Context, quiet: bool) -> None:
     except QuisaitError as exc:
         _fail(exc)
     click.echo(f"\nTry: quisait --data-dir {settings.data_dir} search 'RGPD' --as p-elodie")
+    if serve:
+        click.echo("\nThe web UI: sign in as any sample person (demo sign-in is on).")
+        _serve(settings.replace(demo_login=True))
 
 
 @cli.group("eval")
@@ -240,6 +245,92 @@ def eval_search(ctx: click.Context, folder: Path, mode: str, lang: str, work_dir
     except QuisaitError as exc:
         _fail(exc)
     click.echo(json.dumps(result))
+
+
+@cli.group("token")
+def token_group() -> None:
+    """API tokens for `Authorization: Bearer` (only their hash is stored)."""
+
+
+def _token_store(ctx: click.Context) -> Any:
+    from web import TokenStore
+
+    return TokenStore.open(_settings(ctx).data_dir)
+
+
+@token_group.command("create")
+@click.argument("person")
+@click.option("--expires", "days", type=click.FloatRange(min=0, min_open=True),
+              help="Days until the token expires (default: never).")
+@click.option("--connector", is_flag=True, help="May push and delete records (POST /records).")
+@click.pass_context
+def token_create(ctx: click.Context, person: str, days: float | None, connector: bool) -> None:
+    """Create a token for PERSON (a person id) and print it once."""
+    from indexer import Catalog, catalog_path
+
+    settings = _settings(ctx)
+    if not catalog_path(settings).exists():
+        _fail(QuisaitError(f"no catalog in {settings.data_dir}; run `quisait index` first"))
+    catalog = Catalog(catalog_path(settings))
+    try:
+        known = catalog.people().get(person)
+    finally:
+        catalog.close()
+    if known is None or known.status != "active":
+        _fail(QuisaitError(f"no active person {person!r} in {settings.data_dir}"))
+    token, info = _token_store(ctx).create(person, days, ("connector",) if connector else ())
+    expiry = f"expires {info.expires:%Y-%m-%d %H:%M} UTC" if info.expires else "never expires"
+    click.echo(token)
+    click.echo(f"token {info.id} for {person}, {expiry}; shown once, keep it secret", err=True)
+
+
+@token_group.command("revoke")
+@click.argument("token_id")
+@click.pass_context
+def token_revoke(ctx: click.Context, token_id: str) -> None:
+    """Revoke the token whose id is TOKEN_ID (see `quisait token list`)."""
+    if not _token_store(ctx).revoke(token_id):
+        _fail(QuisaitError(f"no live token {token_id!r}"))
+    click.echo(f"revoked {token_id}")
+
+
+@token_group.command("list")
+@click.pass_context
+def token_list(ctx: click.Context) -> None:
+    """Tokens: id, person, roles, creation, expiry, revocation (never the token itself)."""
+    for info in _token_store(ctx).listing():
+        state = (f"revoked {info.revoked:%Y-%m-%d}" if info.revoked else
+                 f"expires {info.expires:%Y-%m-%d}" if info.expires else "no expiry")
+        roles = ",".join(info.roles) or "-"
+        click.echo(f"{info.id}  {info.person}  {roles}  created {info.created:%Y-%m-%d}  {state}")
+
+
+@cli.command()
+@click.option("--host", help="Address to bind (setting host, default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (setting port).")
+@click.option("--threads", default=4, show_default=True, help="Worker threads.")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) -> None:
+    """Serve the web UI and JSON API with waitress."""
+    settings = _settings(ctx)
+    settings = settings.replace(**{k: v for k, v in (("host", host), ("port", port)) if v})
+    _serve(settings, threads)
+
+
+def _serve(settings: Settings, threads: int = 4) -> None:
+    import waitress
+
+    from web import create_app
+
+    try:
+        app = create_app(settings)
+    except QuisaitError as exc:
+        _fail(exc)
+    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+    click.echo(f"quisait serving {settings.data_dir} at http://{shown}:{settings.port}/ "
+               "(Ctrl-C to stop)")
+    waitress.serve(app, host=settings.host, port=settings.port, threads=threads,
+                   ident="quisait")
 
 
 def main() -> None:

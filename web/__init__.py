@@ -1,1 +1,68 @@
-"""The Flask UI and JSON API over search and expertise (the web issue builds it)."""
+"""The Flask UI and JSON API over search (and, later, expertise).
+
+Public surface: :func:`create_app`, and :class:`TokenStore` for the CLI's
+``quisait token`` commands.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+
+from core.errors import QuisaitError
+from core.settings import Settings, load_settings
+from web.tokens import TokenStore
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The application: API blueprint at ``/api/v1``, pages at ``/``, services opened once."""
+    from web import km  # noqa: F401  (its routes join the API blueprint)
+    from web.api import api
+    from web.auth import page_viewer
+    from web.errors import register_error_handlers
+    from web.i18n import language, translate
+    from web.pages import pages
+    from web.security import configure, csrf_token
+    from web.services import Services
+
+    settings = settings or load_settings()
+    services = Services.open(settings)
+    app = Flask(__name__)
+    app.config["QUISAIT_SETTINGS"] = settings
+    app.extensions["quisait"] = services
+    configure(app, settings, services.tokens.secret_key())
+    register_error_handlers(app)
+    app.register_blueprint(api)
+    app.register_blueprint(pages)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    app.add_url_rule("/readyz", "readyz", readyz)
+
+    @app.context_processor
+    def page_context() -> dict[str, Any]:
+        try:
+            viewer = page_viewer()
+        except QuisaitError:  # an error page while the indexes are not ready
+            viewer = None
+        return {"t": translate, "lang": language(), "csrf_token": csrf_token, "viewer": viewer}
+
+    return app
+
+
+def healthz() -> Any:
+    """The process answers."""
+    return jsonify({"status": "ok"})
+
+
+def readyz() -> Any:
+    """The indexes are open (503 in the error shape otherwise)."""
+    from flask import current_app
+
+    searcher = current_app.extensions["quisait"].searchers.get()
+    return jsonify({"status": "ready", "items": searcher.fulltext.doc_count()})
+
+
+__all__ = ["TokenStore", "create_app"]

@@ -1,0 +1,100 @@
+"""The pages: search with highlights, facets and suggestions; a post with sanitised HTML;
+French or English; sign-in redirects."""
+
+from __future__ import annotations
+
+from tests.web_fixtures import (  # noqa: F401  (fixtures)
+    app,
+    bearer,
+    csrf_of,
+    hashing_encoder,
+    sample_index,
+    shared_app,
+    signed_in,
+    token_for,
+)
+
+HOSTILE = {"type": "post", "id": "post-web-x", "author": "p-julien",
+           "created": "2026-02-01T10:00:00", "group": "g-python", "kind": "post",
+           "title": "<img src=x onerror=alert(1)> zanzibarite",
+           "body": '<p onclick="alert(2)">zanzibarite <b>bold</b></p><script>alert(3)</script>'
+                   '<a href="javascript:alert(4)">link</a>',
+           "body_format": "html"}
+
+
+def test_pages_redirect_to_sign_in(shared_app):  # noqa: F811
+    response = shared_app.test_client().get("/search?q=frais")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/signin?next=/search")
+
+
+def test_search_page(shared_app):  # noqa: F811
+    client = signed_in(shared_app, "p-julien")
+    page = client.get("/search?q=notes+de+frais&mode=lexical").get_data(as_text=True)
+    assert "<mark>frais</mark>" in page
+    assert "Finance, achats &amp; notes de frais" in page  # escaped group name
+    assert 'href="/posts/post-0170?s=' in page
+    assert 'value="lexical" checked' in page
+    facets = page[page.index('class="facets"'):]
+    assert "/search?q=notes+de+frais+group:g-finance&amp;mode=lexical" in facets
+    suggestion = client.get("/search?q=kubernetse&mode=lexical").get_data(as_text=True)
+    assert 'class="suggestion"' in suggestion and ">kubernetes</a>" in suggestion
+
+
+def test_query_syntax_error_is_shown_with_a_caret(shared_app):  # noqa: F811
+    client = signed_in(shared_app, "p-julien")
+    response = client.get('/search?q=notes+de+"frais')
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'role="alert"' in page
+    assert "notes de &#34;frais\n" + " " * 9 + "^" in page
+
+
+def test_query_is_escaped(shared_app):  # noqa: F811
+    client = signed_in(shared_app, "p-julien")
+    page = client.get("/search?q=<script>alert(1)</script>").get_data(as_text=True)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_french_by_browser_language_and_switch(shared_app):  # noqa: F811
+    client = signed_in(shared_app, "p-julien")
+    french = client.get("/search", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert 'lang="fr"' in french.get_data(as_text=True)
+    assert "Que cherchez-vous ?" in french.get_data(as_text=True)
+    page = client.get("/search").get_data(as_text=True)
+    assert "What are you looking for?" in page
+    response = client.post("/lang", data={"lang": "fr", "csrf_token": csrf_of(page),
+                                          "next": "/search"})
+    assert response.status_code == 302
+    assert "Que cherchez-vous ?" in client.get("/search").get_data(as_text=True)
+
+
+def test_post_page_sanitises_user_html(app):  # noqa: F811
+    admin = token_for(app, "p-nadia")
+    response = app.test_client().post("/api/v1/records", json=[HOSTILE], headers=bearer(admin))
+    assert response.status_code == 200
+    client = signed_in(app, "p-julien")
+    page = client.get("/posts/post-web-x").get_data(as_text=True)
+    assert "<b>bold</b>" in page and "zanzibarite" in page
+    for attack in ("<script", "onclick", "javascript:", "<img"):
+        assert attack not in page, attack
+    assert page.count("onerror") == page.count("&lt;img src=x onerror")  # escaped text only
+    results = client.get("/search?q=zanzibarite&mode=lexical").get_data(as_text=True)
+    assert "<img" not in results and "&lt;img src=x" in results
+
+
+def test_post_page_404_for_unreadable(shared_app):  # noqa: F811
+    client = signed_in(shared_app, "p-julien")
+    assert client.get("/posts/no-such-post").status_code == 404
+    assert client.get("/posts/post-0170").status_code == 200
+
+
+def test_pinned_results_on_top_with_a_marker(app):  # noqa: F811
+    km = token_for(app, "p-claire")
+    client = signed_in(app, "p-julien")
+    page = client.get("/search?q=notes+de+frais&mode=lexical").get_data(as_text=True)
+    last = page.rsplit('href="/posts/', 1)[1].split("?")[0]
+    app.test_client().post("/api/v1/pins", json={"pattern": "frais", "item_id": last},
+                           headers=bearer(km))
+    page = client.get("/search?q=notes+de+frais&mode=lexical").get_data(as_text=True)
+    first = page.split('<li class="hit', 1)[1]
+    assert first.startswith(" pinned") and f'href="/posts/{last}?' in first.split("</li>")[0]

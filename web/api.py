@@ -1,0 +1,115 @@
+"""The JSON API, ``/api/v1``: search, posts, ingestion.  KM curation is in web.km."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Blueprint, current_app, jsonify, request
+
+from indexer import Item
+from search import MODES, Searcher
+from web import params
+from web.auth import Viewer, api_viewer, require_roles
+from web.errors import NotFound
+from web.ingest import ENTITY_TYPES, delete_record, ingest_records, parse_records
+from web.openapi import openapi_document
+from web.present import facets_json, hit_json, post_json
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_LIMIT = 50
+MAX_PAGE = 20
+WINDOW = 100  # the search engine ranks at most this many candidates
+INGEST_ROLES = ("admin", "connector")
+
+
+def searcher() -> Searcher:
+    return cast(Searcher, current_app.extensions["quisait"].searchers.get())
+
+
+def readable_item(item_id: str, viewer: Viewer) -> Item:
+    """The item if the viewer may read it; 404 otherwise, exactly as if it did not exist."""
+    found = searcher()
+    item = found.catalog.item(item_id)
+    if item is None or item.group not in found.permitted_groups(viewer.person):
+        raise NotFound(f"no post {item_id!r}")
+    return item
+
+
+@api.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3 description of this API (public, like any API reference)."""
+    return jsonify(openapi_document())
+
+
+@api.get("/search")
+@require_roles()
+def search() -> Any:
+    """Hits, facets and a spelling suggestion for ``q``, as the viewer may see them."""
+    viewer = api_viewer()
+    query = params.text("q")
+    mode = params.choice("mode", "hybrid", MODES)
+    limit = params.integer("limit", 10, 1, MAX_LIMIT)
+    page = params.integer("page", 1, 1, MAX_PAGE)
+    explain = params.flag("explain")
+    found = searcher()
+    start = (page - 1) * limit
+    ranked = found.search(query, viewer.person, mode=mode, limit=min(start + limit, WINDOW))
+    hits = ranked[start:start + limit]
+    search_id = found.record_search(query, ranked, mode, viewer.person) if page == 1 else 0
+    suggestion = found.did_you_mean(query, viewer.person) if len(ranked) < 3 else None
+    return jsonify({
+        "query": query, "mode": mode, "page": page, "limit": limit,
+        "more": len(ranked) == start + limit and start + limit < WINDOW,
+        "search_id": search_id or None,
+        "hits": [hit_json(hit, explain) for hit in hits],
+        "facets": facets_json(found.facets(query, viewer.person)),
+        "did_you_mean": suggestion,
+    })
+
+
+@api.get("/posts/<path:item_id>/similar")
+@require_roles()
+def similar(item_id: str) -> Any:
+    viewer = api_viewer()
+    item = readable_item(item_id, viewer)
+    limit = params.integer("limit", 10, 1, MAX_LIMIT)
+    hits = searcher().similar(item.id, viewer.person, limit=limit)
+    return jsonify({"id": item.id, "hits": [hit_json(hit) for hit in hits]})
+
+
+@api.get("/posts/<path:item_id>")
+@require_roles()
+def post(item_id: str) -> Any:
+    viewer = api_viewer()
+    return jsonify(post_json(searcher(), readable_item(item_id, viewer)))
+
+
+@api.post("/records")
+@require_roles(*INGEST_ROLES)
+def post_records() -> Any:
+    """Add or update records; answered once they are committed and searchable."""
+    records = parse_records(request.get_data(cache=False), request.content_type or "")
+    services = current_app.extensions["quisait"]
+    with services.writing():
+        summary = ingest_records(services.settings, records)
+    return jsonify(summary), 200
+
+
+@api.delete("/records/<path:record_id>")
+@require_roles(*INGEST_ROLES)
+def remove_record(record_id: str) -> Any:
+    """Delete a post, comment or document (or ``?type=person|group``) everywhere at once."""
+    kind = params.choice("type", "item", ("item", *ENTITY_TYPES))
+    services = current_app.extensions["quisait"]
+    with services.writing():
+        summary = delete_record(services.settings, record_id, kind)
+    return jsonify(summary), 200
+
+
+@api.get("/me")
+@require_roles()
+def me() -> Any:
+    """Who the token belongs to and what they may do."""
+    viewer = api_viewer()
+    return jsonify({"id": viewer.id, "name": viewer.person.name, "roles": sorted(viewer.roles)})

@@ -1,0 +1,117 @@
+"""KM curation over the API (KM leads and admins): pins, synonyms, official/outdated marks.
+
+A KM lead may only pin or mark what they may read themselves: a 404 for
+anything else, so curation cannot be used to probe secret groups.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from search.curation import MARKS, Pin
+from web import params
+from web.api import api, api_viewer, readable_item, searcher
+from web.auth import require_roles
+from web.errors import InvalidParameter, NotFound
+
+KM_ROLES = ("km_lead",)
+
+
+def pin_json(pin: Pin) -> dict[str, Any]:
+    return {"id": pin.id, "pattern": pin.pattern, "item_id": pin.item_id,
+            "audience": list(pin.audience),
+            "starts": pin.starts.isoformat() if pin.starts else None,
+            "ends": pin.ends.isoformat() if pin.ends else None, "created_by": pin.created_by}
+
+
+@api.get("/pins")
+@require_roles(*KM_ROLES)
+def list_pins() -> Any:
+    return jsonify({"pins": [pin_json(pin) for pin in searcher().curation.pins()]})
+
+
+@api.post("/pins")
+@require_roles(*KM_ROLES)
+def add_pin() -> Any:
+    """Pin an item first for queries containing every word of ``pattern``."""
+    viewer = api_viewer()
+    data = params.json_object()
+    pattern = params.body_string(data, "pattern", max_chars=200)
+    item_id = params.body_string(data, "item_id")
+    audience = params.body_strings(data, "audience")
+    starts, ends = params.body_datetime(data, "starts"), params.body_datetime(data, "ends")
+    if starts and ends and ends <= starts:
+        raise InvalidParameter("ends", "must come after starts")
+    item = readable_item(str(item_id), viewer)
+    try:
+        pin = searcher().curation.add_pin(str(pattern), item.id, audience, starts, ends,
+                                          created_by=viewer.id)
+    except ValueError as exc:
+        raise InvalidParameter("pattern", str(exc)) from None
+    return jsonify(pin_json(pin)), 201
+
+
+@api.delete("/pins/<int:pin_id>")
+@require_roles(*KM_ROLES)
+def remove_pin(pin_id: int) -> Any:
+    if not searcher().curation.remove_pin(pin_id):
+        raise NotFound(f"no pin {pin_id}")
+    return "", 204
+
+
+@api.get("/synonyms")
+@require_roles(*KM_ROLES)
+def list_synonyms() -> Any:
+    sets = searcher().curation.synonym_sets()
+    return jsonify({"sets": [{"id": i, "expressions": e} for i, e in sets.items()]})
+
+
+@api.post("/synonyms")
+@require_roles(*KM_ROLES)
+def add_synonyms() -> Any:
+    """Declare expressions equivalent at query time (RSE, réseau social d'entreprise)."""
+    expressions = params.body_strings(params.json_object(), "expressions")
+    try:
+        set_id = searcher().curation.add_synonyms(expressions)
+    except ValueError as exc:
+        raise InvalidParameter("expressions", str(exc)) from None
+    return jsonify({"id": set_id, "expressions": searcher().curation.synonym_sets()[set_id]}), 201
+
+
+@api.delete("/synonyms/<int:set_id>")
+@require_roles(*KM_ROLES)
+def remove_synonyms(set_id: int) -> Any:
+    if not searcher().curation.remove_synonyms(set_id):
+        raise NotFound(f"no synonym set {set_id}")
+    return "", 204
+
+
+@api.get("/marks")
+@require_roles(*KM_ROLES)
+def list_marks() -> Any:
+    """Marks on the items the KM lead may read."""
+    found = searcher()
+    allowed = found.permitted_groups(api_viewer().person)
+    marks = {}
+    for item_id, mark in found.curation.marks().items():
+        item = found.catalog.item(item_id)
+        if item is not None and item.group in allowed:
+            marks[item_id] = mark
+    return jsonify({"marks": marks})
+
+
+@api.put("/marks/<path:item_id>")
+@require_roles(*KM_ROLES)
+def set_mark(item_id: str) -> Any:
+    """Mark an item ``official`` or ``outdated``; ``{"mark": null}`` removes the mark."""
+    viewer = api_viewer()
+    data = params.json_object()
+    mark = data.get("mark")
+    if mark is not None and mark not in MARKS:
+        raise InvalidParameter("mark", f"must be one of {', '.join(MARKS)} or null",
+                               valid=list(MARKS))
+    item = readable_item(item_id, viewer)
+    searcher().curation.mark(item.id, mark, marked_by=viewer.id)
+    return jsonify({"item_id": item.id, "mark": mark})

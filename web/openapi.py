@@ -1,0 +1,108 @@
+"""The OpenAPI 3.1 document of ``/api/v1``, written by hand as a table of operations.
+
+A test checks that every API route of the app is described here with its
+methods, and nothing else is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR = {"$ref": "#/components/responses/Error"}
+
+
+def _param(name: str, kind: str, description: str, required: bool = False,
+           where: str = "query", **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required, "description": description,
+            "schema": {"type": kind, **schema}}
+
+
+ITEM_ID = _param("item_id", "string", "id of a post, comment or document", True, "path")
+SEARCH_PARAMS = [
+    _param("q", "string", "the query language of README (words, phrases, OR, filters)", True,
+           maxLength=1000),
+    _param("mode", "string", "ranking", enum=["lexical", "semantic", "hybrid"],
+           default="hybrid"),
+    _param("page", "integer", "page of results", minimum=1, maximum=20, default=1),
+    _param("limit", "integer", "hits per page", minimum=1, maximum=50, default=10),
+    _param("explain", "boolean", "add where each score came from", default=False),
+]
+JSON_OBJECT = {"content": {"application/json": {"schema": {"type": "object"}}}}
+
+# (path, method, summary, roles, parameters, request body, success status)
+OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] | None, str]] = [
+    ("/search", "get", "Search as the token's person", "any", SEARCH_PARAMS, None, "200"),
+    ("/posts/{item_id}", "get", "A post with its replies (404 when not readable)", "any",
+     [ITEM_ID], None, "200"),
+    ("/posts/{item_id}/similar", "get", "More like this", "any",
+     [ITEM_ID, _param("limit", "integer", "hits", minimum=1, maximum=50, default=10)],
+     None, "200"),
+    ("/records", "post", "Add or update records (JSON array or JSONL of the indexer schema)",
+     "admin, connector", [],
+     {"required": True, "content": {
+         "application/json": {"schema": {"oneOf": [{"type": "array"}, {"type": "object"}]}},
+         "application/x-ndjson": {"schema": {"type": "string"}}}}, "200"),
+    ("/records/{record_id}", "delete", "Delete a record from every result at once",
+     "admin, connector",
+     [_param("record_id", "string", "record id", True, "path"),
+      _param("type", "string", "what the id names", enum=["item", "person", "group"],
+             default="item")], None, "200"),
+    ("/pins", "get", "List pins", "km_lead", [], None, "200"),
+    ("/pins", "post", "Pin an item for a query pattern", "km_lead", [], JSON_OBJECT, "201"),
+    ("/pins/{pin_id}", "delete", "Remove a pin", "km_lead",
+     [_param("pin_id", "integer", "pin id", True, "path")], None, "204"),
+    ("/synonyms", "get", "List synonym sets", "km_lead", [], None, "200"),
+    ("/synonyms", "post", "Add a synonym set", "km_lead", [], JSON_OBJECT, "201"),
+    ("/synonyms/{set_id}", "delete", "Remove a synonym set", "km_lead",
+     [_param("set_id", "integer", "set id", True, "path")], None, "204"),
+    ("/marks", "get", "Official/outdated marks on readable items", "km_lead", [], None, "200"),
+    ("/marks/{item_id}", "put", "Mark an item official or outdated (null removes)", "km_lead",
+     [ITEM_ID], JSON_OBJECT, "200"),
+    ("/me", "get", "The token's person and roles", "any", [], None, "200"),
+    ("/openapi.json", "get", "This document", "public", [], None, "200"),
+]
+
+
+def _operation(summary: str, roles: str, parameters: list[dict[str, Any]],
+               body: dict[str, Any] | None, success: str) -> dict[str, Any]:
+    responses: dict[str, Any] = {success: {"description": "success"}}
+    if roles != "public":
+        responses.update({"400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
+                          "413": ERROR})
+    operation: dict[str, Any] = {"summary": summary, "description": f"Roles: {roles}.",
+                                 "parameters": parameters, "responses": responses}
+    if success != "204":
+        operation["responses"][success]["content"] = JSON_OBJECT["content"]
+    if body is not None:
+        operation["requestBody"] = body
+    if roles == "public":
+        operation["security"] = []
+    return operation
+
+
+def openapi_document() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, summary, roles, parameters, body, success in OPERATIONS:
+        paths.setdefault(path, {})[method] = _operation(summary, roles, parameters, body,
+                                                        success)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "quisait", "version": "1",
+                 "description": "Knowledge and expertise search; every error has the shape "
+                                "{\"error\": {\"status\", \"code\", \"message\", \"detail\"}}."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {"description": "an error", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {
+                "error": {"type": "object",
+                          "required": ["status", "code", "message", "detail"],
+                          "properties": {"status": {"type": "integer"},
+                                         "code": {"type": "string"},
+                                         "message": {"type": "string"},
+                                         "detail": {"type": "object"}}}}}},
+        },
+    }

@@ -1,0 +1,146 @@
+"""Server-rendered pages: sign-in, search, a post.  No script; every form has a CSRF token."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from markupsafe import Markup
+
+from search import MODES, QuerySyntaxError, Searcher
+from web import params
+from web.auth import page_viewer, require_page_viewer, sign_in
+from web.errors import InvalidParameter, NotFound
+from web.i18n import LANGUAGES
+from web.present import body_html, children, facets_json, group_name, person_ref, pieces
+from web.security import check_csrf
+
+pages = Blueprint("pages", __name__)
+pages.before_request(check_csrf)
+
+PAGE_SIZE = 10
+MAX_PAGE = 10
+
+
+def searcher() -> Searcher:
+    return cast(Searcher, current_app.extensions["quisait"].searchers.get())
+
+
+def local_target(target: str | None, default: str = "/search") -> str:
+    """Only redirect inside this site (no //host, no backslash tricks)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+@pages.get("/")
+def home() -> Any:
+    return redirect(url_for("pages.search"))
+
+
+@pages.get("/signin")
+def signin() -> Any:
+    settings = current_app.config["QUISAIT_SETTINGS"]
+    people = []
+    if settings.demo_login:
+        people = sorted((p for p in searcher().people.values() if p.status == "active"),
+                        key=lambda p: (p.guest, p.name))
+    return render_template("signin.html", people=people, demo=settings.demo_login,
+                           next=local_target(request.args.get("next")))
+
+
+@pages.post("/signin")
+def signin_post() -> Any:
+    if not current_app.config["QUISAIT_SETTINGS"].demo_login:
+        raise NotFound("demo sign-in is off")
+    if not sign_in(request.form.get("person", "")):
+        raise InvalidParameter("person", "no such active person")
+    return redirect(local_target(request.form.get("next")))
+
+
+@pages.post("/signout")
+def signout() -> Any:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("pages.signin"))
+
+
+@pages.post("/lang")
+def choose_language() -> Any:
+    lang = request.form.get("lang", "")
+    if lang not in LANGUAGES:
+        raise InvalidParameter("lang", f"must be one of {', '.join(LANGUAGES)}")
+    session["lang"] = lang
+    return redirect(local_target(request.form.get("next")))
+
+
+@pages.get("/search")
+@require_page_viewer
+def search() -> Any:
+    viewer = page_viewer()
+    assert viewer is not None
+    query = request.args.get("q", "").strip()[:1000]
+    mode = params.choice("mode", "hybrid", MODES)
+    page = params.integer("page", 1, 1, MAX_PAGE)
+    context: dict[str, Any] = {"query": query, "mode": mode, "page": page, "modes": MODES,
+                               "hits": [], "facets": {}, "suggestion": None, "syntax": None}
+    if query:
+        try:
+            context.update(_results(query, mode, page, viewer.person))
+        except QuerySyntaxError as exc:
+            context["syntax"] = {"message": exc.message, "position": exc.position}
+    return render_template("search.html", facet_filter=facet_filter, **context)
+
+
+def facet_filter(name: str, value: str) -> str:
+    """The query-language filter a facet value stands for."""
+    if name == "year":
+        return f"after:{value} before:{int(value) + 1}"
+    return f'{name}:"{value}"' if " " in value else f"{name}:{value}"
+
+
+def _results(query: str, mode: str, page: int, person: Any) -> dict[str, Any]:
+    found = searcher()
+    start = (page - 1) * PAGE_SIZE
+    ranked = found.search(query, person, mode=mode, limit=start + PAGE_SIZE)
+    search_id = found.record_search(query, ranked, mode, person) if page == 1 else 0
+    hits = [{"hit": hit, "pieces": pieces(hit.snippet, hit.highlights), "rank": start + i}
+            for i, hit in enumerate(ranked[start:], start=1)]
+    return {"hits": hits, "search_id": search_id, "more": len(ranked) == start + PAGE_SIZE,
+            "facets": facets_json(found.facets(query, person)),
+            "suggestion": found.did_you_mean(query, person) if len(ranked) < 3 else None}
+
+
+@pages.get("/posts/<path:item_id>")
+@require_page_viewer
+def post(item_id: str) -> Any:
+    viewer = page_viewer()
+    assert viewer is not None
+    found = searcher()
+    item = found.catalog.item(item_id)
+    if item is None or item.group not in found.permitted_groups(viewer.person):
+        raise NotFound("no such post")
+    search_id = request.args.get("s", type=int) or 0
+    rank = request.args.get("r", type=int) or 0
+    if search_id and rank:
+        found.record_click(search_id, item.id, rank)
+    parent = found.catalog.item(item.parent) if item.parent else None
+    return render_template(
+        "post.html", item=item, body=Markup(body_html(item)),  # sanitised by nh3
+        group=group_name(found, item.group),
+        author=person_ref(found, item.author),
+        parent=parent if parent is not None and parent.group == item.group else None,
+        accepted=found.catalog.thread_facts(item)[1], mark=found.curation.marks().get(item.id),
+        replies=[(child, Markup(body_html(child)), person_ref(found, child.author))
+                 for child in children(found, item)],
+        similar=found.similar(item.id, viewer.person, limit=5))

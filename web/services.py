@@ -1,0 +1,106 @@
+"""What the app holds for its whole life, on ``app.extensions["quisait"]``.
+
+The Searcher's SQLite connections may not cross threads and waitress serves
+each request on one of a few worker threads, so each thread gets its own
+Searcher, reopened when the derived indexes reach a new catalog generation
+(another process indexed, or this one ingested).  Writes (ingestion) are
+serialised by a lock, then by the data folder's indexing lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import QuisaitError
+from core.settings import Settings
+from search import Searcher
+from web.errors import NotReady
+from web.tokens import TokenStore
+
+log = logging.getLogger(__name__)
+
+
+def index_stamp(settings: Settings) -> tuple[int, ...]:
+    """Changes whenever a derived index records a new generation (state.json replaced)."""
+    stamp: list[int] = []
+    for folder in ("fulltext", "vectors"):
+        path = settings.data_dir / folder / "state.json"
+        try:
+            info = os.stat(path)
+            stamp += [info.st_ino, info.st_mtime_ns]
+        except FileNotFoundError:
+            stamp += [0, 0]
+    return tuple(stamp)
+
+
+@dataclass
+class _Local:
+    searcher: Searcher | None = None
+    stamp: tuple[int, ...] = ()
+
+
+class SearcherPool:
+    """One Searcher per thread, reopened on new index generations."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._local = threading.local()
+        self._all: list[Searcher] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> Searcher:
+        """This thread's Searcher over the latest indexes (503 ``not_ready`` if none)."""
+        local: _Local = self._local.__dict__.setdefault("state", _Local())
+        stamp = index_stamp(self.settings)
+        if local.searcher is not None and local.stamp == stamp:
+            return local.searcher
+        if local.searcher is not None:
+            self._forget(local.searcher)
+        try:
+            local.searcher = Searcher.open(self.settings)
+        except QuisaitError as exc:
+            local.searcher = None
+            raise NotReady(f"the indexes are not ready: {exc}") from exc
+        local.stamp = stamp
+        with self._lock:
+            self._all.append(local.searcher)
+        return local.searcher
+
+    def _forget(self, searcher: Searcher) -> None:
+        with self._lock:
+            if searcher in self._all:
+                self._all.remove(searcher)
+        searcher.close()
+
+    def close(self) -> None:
+        """Close what this thread opened (others' connections belong to their threads)."""
+        local: _Local | None = self._local.__dict__.get("state")
+        if local is not None and local.searcher is not None:
+            self._forget(local.searcher)
+            local.searcher = None
+
+
+@dataclass
+class Services:
+    """Everything the app opens once per process."""
+
+    settings: Settings
+    searchers: SearcherPool
+    tokens: TokenStore
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        return cls(settings, SearcherPool(settings), TokenStore.open(Path(settings.data_dir)))
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One writer at a time in this process (the data lock keeps out other processes)."""
+        with self.write_lock:
+            yield
