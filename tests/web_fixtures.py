@@ -23,6 +23,7 @@ CANARIES = json.loads(CANARIES_PATH.read_text())
 ROLES = {"guest": "p-ian", "employee": "p-julien", "km_lead": "p-claire", "admin": "p-nadia"}
 
 _ENCODER = HashingEncoder(name="test")
+_INDEXED: dict[str, Path] = {}
 
 
 @pytest.fixture(scope="session")
@@ -40,11 +41,15 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory,
     """The sample corpus indexed once (full text, key phrases and hashing vectors)."""
     from quisait.demo import index_sample
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("web-sample") / "data",
-                        embedding_model="test")
-    reports = index_sample(settings, progress=False)
-    assert all(not report.problems for report in reports)
-    return settings.data_dir
+    # each test module imports this fixture, which makes it one fixture per module: index
+    # once anyway (tests that write work on copies)
+    if "sample" not in _INDEXED:
+        settings = Settings(data_dir=tmp_path_factory.mktemp("web-sample") / "data",
+                            embedding_model="test")
+        reports = index_sample(settings, progress=False)
+        assert all(not report.problems for report in reports)
+        _INDEXED["sample"] = settings.data_dir
+    return _INDEXED["sample"]
 
 
 def copy_settings(sample_index: Path, target: Path, **changes: Any) -> Settings:
