@@ -20,6 +20,7 @@ from tests.web_fixtures import (  # noqa: F401  (fixtures)
 
 PARAMETER_VALUES = st.one_of(st.text(max_size=30), st.integers().map(str),
                              st.sampled_from(["", "0", "-1", "1e9", "true", "hybrid", "%", "\x00"]))
+FIXTURES = [HealthCheck.function_scoped_fixture]
 
 
 def test_concurrent_searches_while_ingesting(app):  # noqa: F811
@@ -52,7 +53,7 @@ def test_concurrent_searches_while_ingesting(app):  # noqa: F811
     assert not failures, failures[:3]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
 @given(q=st.text(max_size=60), mode=PARAMETER_VALUES, page=PARAMETER_VALUES,
        limit=PARAMETER_VALUES, explain=PARAMETER_VALUES)
 def test_search_never_fails_on_any_input(shared_app, q, mode, page, limit, explain):  # noqa: F811
@@ -67,7 +68,7 @@ def test_search_never_fails_on_any_input(shared_app, q, mode, page, limit, expla
             "q", "mode", "page", "limit", "explain")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=FIXTURES)
 @given(body=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)),
        content_type=st.sampled_from(["application/json", "application/x-ndjson", "text/plain"]))
 def test_ingestion_never_fails_on_garbage(shared_app, body, content_type):  # noqa: F811
