@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Iterator
+from typing import Any
 
 from whoosh.analysis import (
     Analyzer,
@@ -118,8 +119,10 @@ def spelling_analyzer() -> Analyzer:
     return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | ElisionFilter()
 
 
+@functools.cache
 def analyzer_for(language: str) -> Analyzer:
-    """The analyzer of a language in :data:`LANGUAGES`."""
+    """The analyzer of a language in :data:`LANGUAGES` (one per process: building one
+    builds a stemmer, and queries and snippets ask for them per word)."""
     factories = {"fr": french_analyzer, "en": english_analyzer}
     if language not in factories:
         raise ValueError(f"unknown language {language!r} (valid: {', '.join(factories)})")
@@ -132,7 +135,7 @@ def analyze(text: str, language: str) -> list[str]:
 
 
 @functools.cache
-def _identifier():  # type: ignore[no-untyped-def]
+def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -9,7 +9,6 @@ two rankings with a function from :data:`search.fusion.FUSIONS`.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +26,9 @@ from indexer import Catalog, FullTextIndex, Item, VectorIndex, catalog_path, loa
 from indexer.analysis import detect_language
 from search import signals
 from search.curation import Curation
+from search.facts import Facts, item_facts
 from search.fusion import FUSIONS, fuse
+from search.lexical import LexicalView, Lru
 from search.query import ParsedQuery, Phrase, parse_query
 from search.querylog import QueryLog
 from search.snippets import highlights, snippet
@@ -41,6 +42,8 @@ BACKGROUND_Z = 2.5
 CONFIDENT_Z = 3.8
 BACKGROUND_SIZE = 512
 BACKGROUND_MIN = 50
+QUERY_VECTORS_KEPT = 512  # repeated queries (paging, popular searches) skip the encoder
+MASKS_KEPT = 256  # vector masks and background samples, per set of readable groups
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,12 @@ class Searcher:
         self.query_log = query_log
         self.people: dict[str, Person] = catalog.people()
         self.groups: dict[str, Group] = catalog.groups()
+        self._generation = catalog.generation  # of the people and groups above
         self._whoosh: Any = None
+        self._view: LexicalView | None = None
         self._group_codes_cache: tuple[int, np.ndarray, list[str]] | None = None
+        self._vector_masks = Lru(MASKS_KEPT)  # emptied with the group codes
+        self._query_vectors = Lru(QUERY_VECTORS_KEPT)
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -97,8 +104,20 @@ class Searcher:
                    if settings.embeddings else None)
         query_log = (QueryLog.open(settings.data_dir, settings.query_log)
                      if settings.query_log != "off" else None)
-        return cls(settings, catalog, fulltext, vectors, Curation.open(settings.data_dir),
-                   query_log)
+        searcher = cls(settings, catalog, fulltext, vectors, Curation.open(settings.data_dir),
+                       query_log)
+        searcher.warm_up()
+        return searcher
+
+    def warm_up(self) -> None:
+        """Load what the first query would otherwise wait for: the model (and its first,
+        slow, call), the permission columns of the full-text index, the group codes."""
+        view = self._lexical_view()
+        view.codes("group")
+        view.column("rowid")
+        if self.vectors is not None and len(self.vectors):
+            load_encoder(self.settings).encode(["warm up"])
+            self._group_codes()
 
     def __enter__(self) -> Searcher:
         return self
@@ -121,9 +140,26 @@ class Searcher:
                         else self._whoosh.refresh())
         return self._whoosh
 
+    def _lexical_view(self) -> LexicalView:
+        """Vectorised scoring and cached masks over the current Whoosh searcher: a new
+        searcher (new segments, deletions) starts a new view, with empty caches."""
+        searcher = self._whoosh_searcher()
+        if self._view is None or self._view.searcher is not searcher:
+            self._view = LexicalView(searcher)
+        return self._view
+
     # -- permissions ---------------------------------------------------------------
 
+    def _refresh_people(self) -> None:
+        """Reload people and groups when the catalog has changed (memberships included),
+        so a person added to or removed from a group sees it on the next search."""
+        generation = self.catalog.generation
+        if generation != self._generation:
+            self.people, self.groups = self.catalog.people(), self.catalog.groups()
+            self._generation = generation
+
     def _person(self, viewer: str | Person | None) -> Person | None:
+        self._refresh_people()
         return self.people.get(viewer) if isinstance(viewer, str) else viewer
 
     def permitted_groups(self, viewer: str | Person | None) -> frozenset[str]:
@@ -145,7 +181,7 @@ class Searcher:
         allowed = readable_groups(person, self.groups.values())
         if not allowed or parsed.is_empty():
             return []
-        restriction = self._restriction(parsed, person, allowed)
+        restriction = self._restriction_mask(parsed, person, allowed)
         text = text_query(parsed, self.curation.synonym_table())
         if text is None:  # filters only: newest first
             ranked = self._newest(restriction, limit)
@@ -155,7 +191,7 @@ class Searcher:
             rankings["lexical"] = self._lexical(text, restriction, CANDIDATES)
         weight = self.semantic_weight(parsed.free_text())
         if mode in ("semantic", "hybrid") and self.vectors is not None and len(self.vectors):
-            semantic_filter = self._semantic_restriction(parsed, restriction)
+            semantic_filter = self._semantic_mask(parsed, restriction)
             semantic, confidence = self._semantic(parsed.free_text(), allowed, semantic_filter,
                                                   CANDIDATES)
             lonely = mode == "hybrid" and not rankings.get("lexical")
@@ -205,36 +241,65 @@ class Searcher:
             return self.settings.semantic_weight
         return self.settings.semantic_weight_other
 
+    def _filters(self, parsed: ParsedQuery, person: Person | None) -> wq.Query | None:
+        if not parsed.filters:
+            return None
+        known = visible_groups(person, self.groups.values())
+        context = FilterContext([self.groups[g] for g in sorted(known)], self.people.values())
+        return filter_query(parsed, context)
+
     def _restriction(self, parsed: ParsedQuery, person: Person | None,
                      allowed: frozenset[str]) -> wq.Query:
         """Permissions and the query's filters, as one unscored Whoosh query."""
         permission = wq.Or([wq.Term("group", token) for token in sorted(allowed)])
-        known = visible_groups(person, self.groups.values())
-        context = FilterContext([self.groups[g] for g in sorted(known)], self.people.values())
-        filters = filter_query(parsed, context)
+        filters = self._filters(parsed, person)
         return wq.And([permission, filters]) if filters is not None else permission
 
-    def _semantic_restriction(self, parsed: ParsedQuery, restriction: wq.Query) -> wq.Query | None:
-        """What the vector search must also respect: filters, required phrases, exclusions.
+    def _restriction_mask(self, parsed: ParsedQuery, person: Person | None,
+                          allowed: frozenset[str]) -> np.ndarray:
+        """Permissions and the query's filters, as a mask over Whoosh document numbers
+        (the permission part cached per set of readable groups and index segments)."""
+        view = self._lexical_view()
+        mask = view.permitted(allowed)
+        filters = self._filters(parsed, person)
+        return mask & view.matching(filters) if filters is not None else mask
+
+    def _semantic_mask(self, parsed: ParsedQuery, restriction: np.ndarray) -> np.ndarray | None:
+        """What the vector search must also respect: filters, required phrases, exclusions,
+        as a mask over vector ids.
 
         None when only permissions apply (the fast path by group codes)."""
+        assert self.vectors is not None
         phrases = [node_query(c) for c in parsed.clauses
                    if isinstance(c, Phrase) and not c.negated]
         excluded = [node_query(c) for c in parsed.clauses if getattr(c, "negated", False)]
         if not parsed.filters and not phrases and not excluded:
             return None
-        parts = [restriction, *phrases] + ([wq.Not(wq.Or(excluded))] if excluded else [])
-        return wq.And(parts)
+        view = self._lexical_view()
+        docs = restriction.copy()
+        for phrase in phrases:
+            docs &= view.scored(phrase)[0]
+        for exclusion in excluded:
+            docs &= ~view.scored(exclusion)[0]
+        rowids = view.column("rowid")[docs].astype(np.int64)
+        return np.isin(self.vectors.owners, rowids)
 
-    def _lexical(self, text: wq.Query, restriction: wq.Query,
+    def _lexical(self, text: wq.Query, restriction: np.ndarray | wq.Query,
                  k: int) -> list[tuple[int, float]]:
-        results = self._whoosh_searcher().search(text, limit=k, filter=restriction)
-        return [(int(hit["rowid"]), float(hit.score)) for hit in results]
+        """The ``k`` best (rowid, BM25F score) among the documents ``restriction`` allows."""
+        view = self._lexical_view()
+        allowed = (view.matching(restriction) if isinstance(restriction, wq.Query)
+                   else restriction)
+        rowids = view.column("rowid")
+        return [(int(rowids[doc]), score) for doc, score in view.top(text, allowed, k)]
 
-    def _newest(self, restriction: wq.Query, k: int) -> list[tuple[int, float]]:
-        results = self._whoosh_searcher().search(wq.Every(), limit=k, filter=restriction,
-                                                 sortedby="created", reverse=True)
-        return [(int(hit["rowid"]), 0.0) for hit in results]
+    def _newest(self, restriction: np.ndarray, k: int) -> list[tuple[int, float]]:
+        view = self._lexical_view()
+        docs = np.flatnonzero(restriction)
+        created = view.column("created", translate=False)[docs].astype(np.int64)
+        order = np.lexsort((docs, -created))[:k]
+        rowids = view.column("rowid")
+        return [(int(rowids[doc]), 0.0) for doc in docs[order]]
 
     def _semantic(self, text: str, allowed: frozenset[str], restriction: wq.Query | None,
                   k: int) -> tuple[list[tuple[int, float]], float]:
@@ -242,11 +307,10 @@ class Searcher:
         assert self.vectors is not None
         if not text.strip():
             return [], 0.0
-        vector = load_encoder(self.settings).encode([text])[0]
-        mask = (self._group_mask(allowed) if restriction is None
-                else self._rowid_mask(restriction))
+        vector = self._query_vector(text)
+        mask = self._group_mask(allowed) if restriction is None else restriction
         best: dict[int, float] = {}
-        background = self._background(vector, mask)
+        background = self._background(vector, mask, allowed if restriction is None else None)
         # a neighbour must pass the floor and stand out from the background
         floor = self.settings.semantic_floor
         if background is not None:
@@ -259,39 +323,51 @@ class Searcher:
             return ranked, 0.0
         return ranked, (ranked[0][1] - background[0]) / background[1]
 
-    def _background(self, vector: np.ndarray, mask: np.ndarray) -> tuple[float, float] | None:
+    def _query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding; the last few hundred are kept (same encoder, same text)."""
+        encoder = load_encoder(self.settings)
+        return self._query_vectors.get((encoder, text),
+                                       lambda: encoder.encode([text])[0])
+
+    def _background(self, vector: np.ndarray, mask: np.ndarray,
+                    allowed: frozenset[str] | None) -> tuple[float, float] | None:
         """Mean and spread of the query's similarity to a fixed random sample of the
         passages the viewer may read (never to others: no statistic of a secret group
-        shapes what an outsider sees)."""
+        shapes what an outsider sees).  The sample is kept per set of readable groups."""
         assert self.vectors is not None and self.vectors.index is not None
+        chosen = (self._background_sample(mask) if allowed is None else self._vector_masks.get(
+            ("background", allowed), lambda: self._background_sample(mask)))
+        if chosen is None:
+            return None
+        sample = self.vectors.index.reconstruct_batch(chosen)
+        similarities = sample @ vector
+        return float(similarities.mean()), float(similarities.std()) or 1.0
+
+    def _background_sample(self, mask: np.ndarray) -> np.ndarray | None:
+        assert self.vectors is not None
         permitted = np.nonzero(mask & (self.vectors.owners >= 0))[0]
         if len(permitted) < BACKGROUND_MIN:
             return None
         chosen = np.random.default_rng(0).choice(permitted, min(BACKGROUND_SIZE,
                                                                 len(permitted)), replace=False)
-        sample = self.vectors.index.reconstruct_batch(chosen.astype(np.int64))
-        similarities = sample @ vector
-        return float(similarities.mean()), float(similarities.std()) or 1.0
+        return chosen.astype(np.int64)
 
     def _group_mask(self, allowed: frozenset[str]) -> np.ndarray:
+        """Vector ids of the items in ``allowed`` groups (cached per set of groups)."""
         codes, names = self._group_codes()
-        wanted = np.array([i for i, name in enumerate(names) if name in allowed], dtype=np.int64)
-        return np.isin(codes, wanted)
 
-    def _rowid_mask(self, restriction: wq.Query) -> np.ndarray:
-        """Vector ids whose items match ``restriction`` (evaluated by Whoosh)."""
-        assert self.vectors is not None
-        searcher = self._whoosh_searcher()
-        column = searcher.reader().column_reader("rowid")
-        rowids = np.fromiter((column[d] for d in searcher.docs_for_query(restriction)),
-                             dtype=np.int64)
-        return np.isin(self.vectors.owners, rowids)
+        def make() -> np.ndarray:
+            wanted = np.array([name in allowed for name in names] + [False], dtype=bool)
+            return wanted[codes]  # code -1 (no live item): the trailing False
+
+        return self._vector_masks.get(("groups", allowed), make)
 
     def _group_codes(self) -> tuple[np.ndarray, list[str]]:
-        """For each vector id, the index of its item's group in a name list (cached)."""
+        """For each vector id, the index of its item's group in a name list; recomputed
+        when the catalog changes (an item may have moved to another group)."""
         assert self.vectors is not None
-        size = len(self.vectors.owners)
-        if self._group_codes_cache and self._group_codes_cache[0] == size:
+        generation = self.catalog.generation
+        if self._group_codes_cache and self._group_codes_cache[0] == generation:
             return self._group_codes_cache[1], self._group_codes_cache[2]
         rows = self.catalog.db.execute("SELECT rowid, group_id FROM items WHERE deleted = 0")
         group_of = dict(rows.fetchall())
@@ -299,7 +375,8 @@ class Searcher:
         position = {name: i for i, name in enumerate(names)}
         codes = np.array([position.get(group_of.get(int(r), ""), -1) for r in self.vectors.owners],
                          dtype=np.int64)
-        self._group_codes_cache = (size, codes, names)
+        self._group_codes_cache = (generation, codes, names)
+        self._vector_masks = Lru(MASKS_KEPT)
         return codes, names
 
     # -- results -----------------------------------------------------------------------
@@ -309,23 +386,27 @@ class Searcher:
                      allowed: frozenset[str], limit: int, rerank: bool = True) -> list[Hit]:
         """Apply the KM signals (pins first, then marks, accepted, reactions, recency)."""
         now = datetime.now(UTC)
-        items = self.catalog.items_by_rowid(rowid for rowid, _ in fused)
-        candidates = [self._candidate(items[r], s) for r, s in fused if r in items]
+        pinned = self._pinned(parsed, person, allowed, now)
+        facts = item_facts(self.catalog.db, [r for r, _ in fused]
+                           + [item.rowid for item in pinned.values()])
+        # the catalog has the last word on an item's group (an index may lag behind it)
+        candidates = [self._candidate(facts[r], s) for r, s in fused
+                      if r in facts and facts[r].group in allowed]
         scored = (signals.rerank(candidates, self.curation.marks(), now,
                                  self.settings.recency_half_life_days) if rerank
                   else [(c, c.score, {}) for c in candidates])
-        pinned = self._pinned(parsed, person, allowed, now)
-        explained = [(items[c.rowid], s, {**self._positions(c.rowid, rankings), **f})
+        explained = [(c.rowid, s, {**self._positions(c.rowid, rankings), **f})
                      for c, s, f in scored if c.id not in pinned]
-        pins = [(item, 0.0, {"pinned": 1.0}) for item in pinned.values()]
-        return [self._hit(item, score, parsed, explanation)
-                for item, score, explanation in (pins + explained)[:limit]]
+        pins = [(item.rowid, 0.0, {"pinned": 1.0}) for item in pinned.values()]
+        chosen = (pins + explained)[:limit]
+        items = self.catalog.items_by_rowid(rowid for rowid, _, _ in chosen)
+        return [self._hit(items[rowid], facts[rowid], score, parsed, explanation)
+                for rowid, score, explanation in chosen if rowid in items and rowid in facts]
 
-    def _candidate(self, item: Item, score: float) -> signals.Candidate:
-        _, accepted = self.catalog.thread_facts(item)
-        reactions = int(json.loads(item.data).get("reactions") or 0)  # no full record needed
-        # an accepted answer, or a question that has one
-        return signals.Candidate(item.rowid, item.id, score, item.created, accepted, reactions)
+    @staticmethod
+    def _candidate(facts: Facts, score: float) -> signals.Candidate:
+        return signals.Candidate(facts.rowid, facts.id, score, facts.created, facts.accepted,
+                                 facts.reactions)
 
     def _pinned(self, parsed: ParsedQuery, person: Person | None, allowed: frozenset[str],
                 now: datetime) -> dict[str, Item]:
@@ -352,20 +433,17 @@ class Searcher:
                     break
         return explanation
 
-    def _hit(self, item: Item, score: float, parsed: ParsedQuery,
+    def _hit(self, item: Item, facts: Facts, score: float, parsed: ParsedQuery,
              explanation: dict[str, float]) -> Hit:
         author = self.people.get(item.author or "")
         group = self.groups.get(item.group)
         group_name = group.name if group else ("company feed" if item.group == COMPANY_FEED
                                                else item.group)
-        _, accepted = self.catalog.thread_facts(item)
-        thread = self.catalog.item(item.parent) if item.parent else None
         text = snippet(item.text, parsed.positive_terms())
         return Hit(id=item.id, kind=item.kind, title=item.title, snippet=text,
                    highlights=highlights(text, parsed.positive_terms()), group=item.group,
                    group_name=group_name, author=item.author,
                    author_name=author.name if author else None, created=item.created,
-                   score=score, parent=item.parent, accepted=accepted,
-                   thread_title=thread.title if thread else "",
+                   score=score, parent=item.parent, accepted=facts.accepted,
+                   thread_title=facts.thread_title,
                    pinned="pinned" in explanation, explanation=explanation)
-

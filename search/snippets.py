@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
-from indexer.analysis import fold
+from indexer.analysis import analyze, fold
 
 SNIPPET_CHARS = 240
 _WORD = re.compile(r"\w+")
@@ -40,14 +41,17 @@ def _densest_start(positions: list[int], size: int) -> int:
 def highlights(text: str, terms: Iterable[str]) -> tuple[tuple[int, int], ...]:
     """(start, end) offsets in ``text`` of the words that match a query term: same word,
     or the same analysed form in either language (équipes matches équipe)."""
-    from indexer.analysis import analyze
-
     wanted = {fold(w.lower()) for term in terms for w in _WORD.findall(term) if len(w) > 1}
-    stems = {stem for w in wanted for lang in ("fr", "en") for stem in analyze(w, lang)}
+    stems = frozenset().union(*map(_stems, wanted))
     spans = []
     for match in _WORD.finditer(text):
         word = fold(match.group().lower())
-        if len(word) > 1 and (word in wanted or any(
-                stem in stems for lang in ("fr", "en") for stem in analyze(word, lang))):
+        if len(word) > 1 and (word in wanted or not _stems(word).isdisjoint(stems)):
             spans.append((match.start(), match.end()))
     return tuple(spans)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _stems(word: str) -> frozenset[str]:
+    """The analysed forms of a word in both languages (snippets repeat words a lot)."""
+    return frozenset(stem for lang in ("fr", "en") for stem in analyze(word, lang))
