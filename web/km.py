@@ -53,7 +53,7 @@ def add_pin() -> Any:
     return jsonify(pin_json(pin)), 201
 
 
-@api.delete("/pins/<int:pin_id>")
+@api.delete("/pins/<int(max=2147483647):pin_id>")
 @require_roles(*KM_ROLES)
 def remove_pin(pin_id: int) -> Any:
     if not searcher().curation.remove_pin(pin_id):
@@ -80,7 +80,7 @@ def add_synonyms() -> Any:
     return jsonify({"id": set_id, "expressions": searcher().curation.synonym_sets()[set_id]}), 201
 
 
-@api.delete("/synonyms/<int:set_id>")
+@api.delete("/synonyms/<int(max=2147483647):set_id>")
 @require_roles(*KM_ROLES)
 def remove_synonyms(set_id: int) -> Any:
     if not searcher().curation.remove_synonyms(set_id):

@@ -28,6 +28,23 @@ SEARCH_PARAMS = [
     _param("explain", "boolean", "add where each score came from", default=False),
 ]
 JSON_OBJECT = {"content": {"application/json": {"schema": {"type": "object"}}}}
+ROW_ID = {"minimum": 0, "maximum": 2**31 - 1}  # the routes' int converters refuse more
+TEXT = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[A-Za-z0-9]"}
+
+
+def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    schema = {"type": "object", "properties": properties, "required": required}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+PIN_BODY = _body({"pattern": TEXT, "item_id": TEXT,
+                  "audience": {"type": "array", "items": TEXT, "maxItems": 50},
+                  "starts": {"type": ["string", "null"], "format": "date-time"},
+                  "ends": {"type": ["string", "null"], "format": "date-time"}},
+                 ["pattern", "item_id"])
+SYNONYMS_BODY = _body({"expressions": {"type": "array", "items": TEXT, "minItems": 2,
+                                       "maxItems": 50}}, ["expressions"])
+MARK_BODY = _body({"mark": {"enum": ["official", "outdated", None]}}, ["mark"])
 
 # (path, method, summary, roles, parameters, request body, success status)
 OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] | None, str]] = [
@@ -48,16 +65,16 @@ OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] 
       _param("type", "string", "what the id names", enum=["item", "person", "group"],
              default="item")], None, "200"),
     ("/pins", "get", "List pins", "km_lead", [], None, "200"),
-    ("/pins", "post", "Pin an item for a query pattern", "km_lead", [], JSON_OBJECT, "201"),
+    ("/pins", "post", "Pin an item for a query pattern", "km_lead", [], PIN_BODY, "201"),
     ("/pins/{pin_id}", "delete", "Remove a pin", "km_lead",
-     [_param("pin_id", "integer", "pin id", True, "path")], None, "204"),
+     [_param("pin_id", "integer", "pin id", True, "path", **ROW_ID)], None, "204"),
     ("/synonyms", "get", "List synonym sets", "km_lead", [], None, "200"),
-    ("/synonyms", "post", "Add a synonym set", "km_lead", [], JSON_OBJECT, "201"),
+    ("/synonyms", "post", "Add a synonym set", "km_lead", [], SYNONYMS_BODY, "201"),
     ("/synonyms/{set_id}", "delete", "Remove a synonym set", "km_lead",
-     [_param("set_id", "integer", "set id", True, "path")], None, "204"),
+     [_param("set_id", "integer", "set id", True, "path", **ROW_ID)], None, "204"),
     ("/marks", "get", "Official/outdated marks on readable items", "km_lead", [], None, "200"),
     ("/marks/{item_id}", "put", "Mark an item official or outdated (null removes)", "km_lead",
-     [ITEM_ID], JSON_OBJECT, "200"),
+     [ITEM_ID], MARK_BODY, "200"),
     ("/me", "get", "The token's person and roles", "any", [], None, "200"),
     ("/openapi.json", "get", "This document", "public", [], None, "200"),
 ]
