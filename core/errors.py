@@ -34,3 +34,10 @@ class InvalidRecordError(QuisaitError, ValueError):
 
     status = 400
     code = "invalid_record"
+
+
+class NotFoundError(QuisaitError):
+    """No such thing, or nothing the viewer may read (the same answer, on purpose)."""
+
+    status = 404
+    code = "not_found"

@@ -230,6 +230,77 @@ class Catalog:
             return False, accepted
         return False, False
 
+    def thread_items(self, roots: Iterable[str]) -> list[Item]:
+        """Live items of the threads rooted at ``roots``: the roots, their answers and
+        comments, and the comments on those answers (for crediting people)."""
+        wanted = list(dict.fromkeys(roots))
+        found: dict[str, Item] = {}
+        for _level in range(2):  # root -> answers and comments -> comments on answers
+            for start in range(0, len(wanted), 400):
+                chunk = wanted[start : start + 400]
+                marks = ",".join("?" * len(chunk))
+                sql = (f"SELECT {ITEM_COLUMNS} FROM items WHERE deleted = 0 "
+                       f"AND (id IN ({marks}) OR parent IN ({marks}))")
+                for row in self.db.execute(sql, chunk + chunk):
+                    item = _item(row)
+                    found.setdefault(item.id, item)
+            wanted = [i.id for i in found.values() if i.kind == "answer"]
+        return list(found.values())
+
+    def activity(self) -> list[tuple[str, str, str, int, str]]:
+        """(author, group, kind, live items, latest creation) for every author: the raw
+        material of activity priors, to be filtered by what a viewer may read."""
+        sql = ("SELECT author, group_id, kind, COUNT(*), MAX(created) FROM items "
+               "WHERE deleted = 0 AND author IS NOT NULL GROUP BY author, group_id, kind")
+        return [tuple(row) for row in self.db.execute(sql)]
+
+    def accepted_activity(self) -> list[tuple[str, str, int]]:
+        """(author, group, accepted answers) for every author of an accepted answer."""
+        sql = ("SELECT a.author, a.group_id, COUNT(*) FROM items a JOIN items q "
+               "ON a.parent = q.id WHERE a.kind = 'answer' AND a.deleted = 0 "
+               "AND q.deleted = 0 AND a.author IS NOT NULL "
+               "AND json_extract(q.data, '$.accepted_answer') = a.id GROUP BY 1, 2")
+        return [tuple(row) for row in self.db.execute(sql)]
+
+    def items_by_author(self, author: str, limit: int = 5000) -> list[Item]:
+        """A person's live items, newest first."""
+        sql = (f"SELECT {ITEM_COLUMNS} FROM items WHERE author = ? AND deleted = 0 "
+               "ORDER BY created DESC LIMIT ?")
+        return [_item(row) for row in self.db.execute(sql, (author, limit))]
+
+    def items_by_id(self, ids: Iterable[str]) -> dict[str, Item]:
+        """Live items by id (missing or deleted ids are left out)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Item] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            sql = (f"SELECT {ITEM_COLUMNS} FROM items WHERE id IN ({','.join('?' * len(chunk))})"
+                   " AND deleted = 0")
+            found.update((row[1], _item(row)) for row in self.db.execute(sql, chunk))
+        return found
+
+    def keyphrases_of(self, rowids: Iterable[int]) -> dict[int, list[tuple[str, float]]]:
+        """Key phrases of many items at once, best first."""
+        wanted = list(rowids)
+        found: dict[int, list[tuple[str, float]]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            sql = (f"SELECT item_rowid, phrase, score FROM keyphrases WHERE item_rowid IN "
+                   f"({','.join('?' * len(chunk))}) ORDER BY item_rowid, score DESC")
+            for rowid, phrase, score in self.db.execute(sql, chunk):
+                found.setdefault(rowid, []).append((phrase, score))
+        return found
+
+    def answer_months(self) -> list[tuple[str, str, str, int, int]]:
+        """(author, group, month 'YYYY-MM', answers, accepted ones): recent activity,
+        cheaply aggregated."""
+        sql = ("SELECT a.author, a.group_id, substr(a.created, 1, 7), COUNT(*), "
+               "COALESCE(SUM(json_extract(q.data, '$.accepted_answer') = a.id), 0) "
+               "FROM items a LEFT JOIN items q ON q.id = a.parent AND q.deleted = 0 "
+               "WHERE a.deleted = 0 AND a.kind = 'answer' AND a.author IS NOT NULL "
+               "GROUP BY 1, 2, 3")
+        return [tuple(row) for row in self.db.execute(sql)]
+
     def touch_thread(self, ident: str, parent: str | None, generation: int) -> None:
         """Mark a thread's question and answers changed: their answered/accepted flags
         depend on each other, so derived indexes must re-read them."""

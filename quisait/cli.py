@@ -333,6 +333,11 @@ def _serve(settings: Settings, threads: int = 4) -> None:
                    ident="quisait")
 
 
+from quisait.expertise_cli import register as _register_expertise  # noqa: E402
+
+_register_expertise(cli, eval_group)
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli(prog_name="quisait")

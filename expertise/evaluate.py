@@ -1,0 +1,208 @@
+"""Question routing measured on a Stack Exchange dump, with a time split that cannot leak.
+
+The protocol (issue 5, followed exactly):
+
+- T is the creation date of the question at the 80th percentile of all questions
+  sorted by date; the history is every question and answer created before T;
+  candidates are the people who posted at least one answer before T;
+- test questions are those created at or after T whose accepted answer's author is
+  a candidate; the query is the test question's title and body (HTML stripped);
+  the gold expert is that author;
+- only the history is indexed, candidates are ranked, MRR, P@1 and P@5 printed.
+
+Nothing from after T reaches the ranking: posts are cut at T, and the votes and
+acceptances that history posts carry are recounted from ``Votes.xml`` keeping only
+those cast before T's day (the dump's own scores and accepted flags include later
+votes).  The two reference baselines of the issue are computed on the same split.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from defusedxml.ElementTree import iterparse
+
+from core.errors import ConfigError, IndexMismatchError
+from core.records import Group, Person, Post, Record, record_to_dict
+from core.settings import Settings
+from expertise.finder import ExpertFinder, plain_query
+from indexer import index_sources, rebuild
+from indexer.importers import ImportOptions
+from indexer.importers.stackexchange import read_dump
+from indexer.text import html_to_text
+from search import Searcher
+
+log = logging.getLogger(__name__)
+
+READER = "expertise-eval-reader"
+SPLIT_QUANTILE = 0.8
+UPVOTE, DOWNVOTE, ACCEPT = 2, 3, 1
+
+
+@dataclass(frozen=True)
+class Split:
+    """A dump cut at T: what may be indexed, who may be ranked, what is asked."""
+
+    split: datetime
+    group: Group
+    people: list[Person]
+    history: list[Post]
+    candidates: frozenset[str]
+    tests: list[tuple[str, str, str]]  # (question id, query text, gold person id)
+
+
+def _votes_before(folder: Path, cutoff: datetime) -> tuple[Counter[int], Counter[int], set[int]]:
+    """Upvotes, downvotes and accept votes per post id cast strictly before ``cutoff``'s day."""
+    up: Counter[int] = Counter()
+    down: Counter[int] = Counter()
+    accepted: set[int] = set()
+    path = folder / "Votes.xml"
+    if not path.is_file():
+        return up, down, accepted
+    day = cutoff.date()
+    for _, element in iterparse(str(path)):
+        if element.tag == "row":
+            try:
+                kind = int(element.get("VoteTypeId", "0"))
+                post = int(element.get("PostId", "0"))
+                when = datetime.fromisoformat(element.get("CreationDate", "")).date()
+            except ValueError:
+                element.clear()
+                continue
+            if when < day:
+                if kind == UPVOTE:
+                    up[post] += 1
+                elif kind == DOWNVOTE:
+                    down[post] += 1
+                elif kind == ACCEPT:
+                    accepted.add(post)
+        element.clear()
+    return up, down, accepted
+
+
+def _number(ident: str) -> int:
+    return int(ident.rsplit("p", 1)[1])
+
+
+def split_dump(folder: Path) -> Split:
+    """Read the dump and cut it at T (see the module docstring)."""
+    group: Group | None = None
+    people: list[Person] = []
+    posts: list[Post] = []
+    for record in read_dump(str(folder), ImportOptions()):
+        if isinstance(record, Group):
+            group = record
+        elif isinstance(record, Person):
+            people.append(record)
+        elif isinstance(record, Post) and record.kind in ("question", "answer"):
+            posts.append(record)
+    questions = sorted((p for p in posts if p.kind == "question"), key=lambda p: p.created)
+    if group is None or len(questions) < 10:
+        raise ConfigError(f"{folder}: too few questions for a time split")
+    cutoff = questions[int(SPLIT_QUANTILE * len(questions))].created
+    up, down, accepted_votes = _votes_before(folder, cutoff)
+    by_id = {p.id: p for p in posts}
+    history = []
+    for post in posts:
+        if post.created >= cutoff:
+            continue
+        number = _number(post.id)
+        answer = post.accepted_answer
+        keep = (answer in by_id and by_id[answer].created < cutoff
+                and _number(answer) in accepted_votes) if answer else False
+        history.append(replace(post, accepted_answer=answer if keep else None,
+                               reactions=up[number], score=up[number] - down[number]))
+    candidates = frozenset(p.author for p in history if p.kind == "answer" and p.author)
+    tests = []
+    for question in questions:
+        gold = by_id.get(question.accepted_answer or "")
+        if question.created >= cutoff and gold and gold.author in candidates:
+            text = f"{question.title}\n{html_to_text(question.body)}"
+            tests.append((question.id, text, gold.author))
+    return Split(cutoff, group, people, history, candidates, tests)
+
+
+def _records(split: Split) -> Iterator[Record]:
+    yield split.group
+    yield Person(id=READER, name="Expertise evaluation reader")
+    yield from split.people
+    yield from sorted(split.history, key=lambda p: (p.kind != "question", p.created))
+
+
+def index_history(settings: Settings, split: Split, progress: bool) -> None:
+    """Index the history only (a no-op when the work folder already holds it)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    export = settings.data_dir / "history.jsonl"
+    with open(export, "w", encoding="utf-8") as out:
+        for record in _records(split):
+            out.write(json.dumps(record_to_dict(record), ensure_ascii=False) + "\n")
+    try:
+        index_sources(settings, [str(export)], fmt="jsonl", prune=True, progress=progress)
+    except IndexMismatchError as exc:  # the work folder is ours: rebuild, keep the cache
+        log.warning("%s; rebuilding", exc)
+        rebuild(settings, progress=progress)
+
+
+def _metrics(ranks: list[int | None]) -> dict[str, float]:
+    count = len(ranks) or 1
+    return {"mrr": round(sum(1 / r for r in ranks if r) / count, 4),
+            "p@1": round(sum(1 for r in ranks if r == 1) / count, 4),
+            "p@5": round(sum(1 for r in ranks if r and r <= 5) / count, 4)}
+
+
+def _rank_of(order: list[str], gold: str) -> int | None:
+    return order.index(gold) + 1 if gold in order else None
+
+
+def baselines(split: Split) -> dict[str, dict[str, float]]:
+    """Ranking every candidate by number of answers before T (the issue's prior)."""
+    answers = Counter(p.author for p in split.history if p.kind == "answer" and p.author)
+    order = sorted(split.candidates, key=lambda c: (-answers[c], c))
+    return {"answers_before_t": _metrics([_rank_of(order, gold) for *_, gold in split.tests])}
+
+
+def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",
+                     weighting: str = "default", progress: bool = False,
+                     details: bool = False) -> dict[str, Any]:
+    """Split, index the history, rank the candidates for every test question, score."""
+    if not (folder / "Posts.xml").is_file():
+        raise ConfigError(f"{folder} is not a Stack Exchange dump: Posts.xml is missing")
+    started = time.perf_counter()
+    split = split_dump(folder)
+    index_history(settings, split, progress)
+    indexed = time.perf_counter()
+    ranks: list[int | None] = []
+    per_query: list[dict[str, Any]] = []
+    with Searcher.open(settings) as searcher:
+        finder = ExpertFinder(searcher, weighting=weighting)
+        for qid, text, gold in split.tests:
+            ranked = finder.experts(plain_query(text), READER, limit=len(split.candidates),
+                                    mode=mode, now=split.split, candidates=split.candidates)
+            ranks.append(_rank_of([e.person.id for e in ranked], gold))
+            per_query.append({"question": qid, "gold": gold, "rank": ranks[-1]})
+    result: dict[str, Any] = {
+        **_metrics(ranks), "queries": len(split.tests), "candidates": len(split.candidates),
+        "split": split.split.isoformat(), "history_posts": len(split.history), "mode": mode,
+        "weighting": weighting, "site": folder.name, "baselines": baselines(split),
+        "index_seconds": round(indexed - started, 1),
+        "rank_seconds": round(time.perf_counter() - indexed, 1),
+        "seconds": round(time.perf_counter() - started, 1)}
+    if details:
+        result["per_query"] = per_query
+    return result
+
+
+def default_work_dir(folder: Path) -> Path:
+    return Path("var") / "eval" / f"experts-{folder.resolve().name}"
+
+
+def eval_settings(settings: Settings, folder: Path, work_dir: Path | None) -> Settings:
+    return replace(settings, data_dir=work_dir or default_work_dir(folder))

@@ -1,0 +1,336 @@
+"""Ranked people for a subject, each with the evidence the viewer may read.
+
+Everything here is computed from what :class:`search.Searcher` lets the viewer
+read: the retrieved items are permitted hits, thread expansion keeps only items
+of readable groups, and activity counts are summed over readable groups only.
+A person whose only evidence sits in a group the viewer cannot read gets no
+credit, no count and no evidence line from it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from core.errors import NotFoundError
+from core.records import Group, Person
+from expertise.activity import ActivityTable
+from expertise.people import PersonPage, person_page
+from expertise.routing import Routing, route_post, route_text, unanswered
+from expertise.scoring import (
+    HALF_LIFE_DAYS,
+    ROLE_WEIGHTS,
+    Signals,
+    combine,
+    get_weighting,
+    quality,
+    recency,
+)
+from indexer import Item
+from indexer.analysis import analyze, detect_language
+from search import Hit, ParsedQuery, Searcher
+from search.query import Term
+from search.snippets import snippet
+
+DEPTH = 100          # retrieved items per subject (Model 2's top-k)
+EVIDENCE_SHOWN = 5   # evidence lines per expert
+CREDITED = 10        # a person's ten best items count: depth beats sheer volume
+POOL_FLOOR = 0.05    # below 5 % of the best evidence, a person is noise, not an expert
+MAX_QUERY_WORDS = 64  # a pasted question is cut to its first words (title first)
+PROFILE_FIELDS = {"skills": 1.0, "title": 0.6, "department": 0.3, "about": 0.4}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One item that supports a person's expertise, readable by the viewer."""
+
+    item_id: str
+    title: str
+    snippet: str
+    url: str
+    role: str
+    created: datetime
+    group: str
+    credit: float
+
+
+@dataclass(frozen=True)
+class Expert:
+    """A ranked person: score, its named components, evidence and counts."""
+
+    person: Person
+    score: float
+    components: dict[str, float]
+    evidence: tuple[Evidence, ...]
+    answers: int
+    accepted: int
+    posts: int
+    last_activity: datetime | None
+    why: str
+    state: str = "active"  # "departed" or "opted_out" in a KM lead's view (never ranked)
+    explanation: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def plain_query(text: str) -> ParsedQuery:
+    """Free text (a pasted question) as optional words: no operators, no syntax errors."""
+    words = [w for w in "".join(c if c.isalnum() or c in "'’-" else " " for c in text).split()
+             if any(ch.isalnum() for ch in w)]
+    seen = list(dict.fromkeys(w.strip("-'’").lower() for w in words))[:MAX_QUERY_WORDS]
+    return ParsedQuery(clauses=tuple(Term(w) for w in seen if w), filters=())
+
+
+def _role(item: Item, accepted: set[str]) -> str:
+    if item.kind == "answer":
+        return "accepted_answer" if item.id in accepted else "answer"
+    if item.kind in ("question", "comment"):
+        return item.kind
+    return "author"
+
+
+class ExpertFinder:
+    """Rank people by demonstrated expertise, as seen by one viewer at a time."""
+
+    def __init__(self, searcher: Searcher, weighting: str = "default", depth: int = DEPTH,
+                 half_life_days: float = HALF_LIFE_DAYS) -> None:
+        self.searcher = searcher
+        self.weighting = get_weighting(weighting)
+        self.depth = depth
+        self.half_life_days = half_life_days
+        self.activity = ActivityTable(searcher.catalog)
+        self._profiles: dict[str, dict[str, set[str]]] = {}
+
+    # -- who may be ranked, and what the viewer may count ---------------------------
+
+    def rankable(self, viewer: Person | None, allowed: frozenset[str],
+                 include_inactive: bool = False) -> dict[str, Person]:
+        """People the viewer may see ranked: employees see employees and the guests of
+        groups they read; guests see only people of the groups they share."""
+        if viewer is None:
+            return {}
+        groups: Iterable[Group] = (self.searcher.groups[g] for g in allowed
+                                   if g in self.searcher.groups)
+        sharing = {p for g in groups for p in g.members | g.guests}
+        people = {}
+        for person in self.searcher.people.values():
+            seen = person.id in sharing or (not viewer.guest and not person.guest)
+            usable = include_inactive or (person.status == "active" and not person.opted_out)
+            if seen and usable:
+                people[person.id] = person
+        return people
+
+    # -- the ranking ----------------------------------------------------------------------
+
+    def experts(self, query: str | ParsedQuery, viewer: str | Person | None, limit: int = 10,
+                mode: str = "hybrid", now: datetime | None = None,
+                candidates: Collection[str] | None = None,
+                include_inactive: bool = False, weighting: str | None = None,
+                exclude: Collection[str] = ()) -> list[Expert]:
+        """The ``limit`` people who know most about ``query``, as ``viewer`` may see it.
+
+        ``candidates`` restricts the ranking to those ids (everyone in it is ranked,
+        with or without evidence: the evaluation uses it).  ``include_inactive`` (for
+        KM leads) adds departed and opted-out people after the ranking, flagged.
+        ``weighting`` overrides the finder's (routing uses ``"routing"``).
+        """
+        person = self._viewer(viewer)
+        allowed = self.searcher.permitted_groups(person)
+        if person is None or not allowed:
+            return []
+        now = now or datetime.now(UTC)
+        hits = self.searcher.search(query, person, mode=mode, limit=self.depth)
+        credits, shown = self._credit(hits, allowed, now)
+        people = self.rankable(person, allowed)
+        text = query if isinstance(query, str) else query.free_text()
+        profile = self._profile_scores(text, people)
+        activity = self.activity.for_groups(allowed, now)
+        last = activity.last
+        evidence = {p: sum(sorted((c for c, _ in credits.get(p, [])), reverse=True)[:CREDITED])
+                    for p in people}
+        floor = POOL_FLOOR * max(evidence.values(), default=0.0)
+        pool = ([c for c in candidates if c in people] if candidates is not None
+                else [p for p in people if evidence[p] > floor or profile.get(p)])
+        pool = [p for p in pool if p not in exclude]
+        signals = Signals(evidence=evidence,
+                          profile=profile, answers=activity.answers, accepted=activity.accepted,
+                          recent=activity.recent_answers,
+                          answer_rate={p: activity.answer_rate(p) for p in pool})
+        scored = combine(signals, pool,
+                         get_weighting(weighting) if weighting else self.weighting)
+        order = sorted(pool, key=lambda p: (-scored[p][0], p))[:limit]
+        found = [self._expert(people[p], scored[p], credits.get(p, []), shown, last.get(p), text)
+                 for p in order]
+        if include_inactive:
+            found += self._inactive(person, allowed, credits, shown, last, text)
+        return found
+
+    def is_km_lead(self, viewer: str | Person | None) -> bool:
+        person = self._viewer(viewer)
+        return person is not None and bool({"km_lead", "admin"} & set(person.roles))
+
+    def _viewer(self, viewer: str | Person | None) -> Person | None:
+        return self.searcher.people.get(viewer) if isinstance(viewer, str) else viewer
+
+    def person(self, person_id: str, viewer: str | Person | None) -> PersonPage | None:
+        """A person's page as ``viewer`` may see it (None: no such person for them).
+        Enrichment suggestions are shown to the person themselves and to KM leads."""
+        person = self._viewer(viewer)
+        allowed = self.searcher.permitted_groups(person)
+        if person is None or not allowed:
+            return None
+        own = person.id == person_id or self.is_km_lead(person)
+        return person_page(self, person_id, person, allowed, show_suggestions=own)
+
+    def route(self, text: str, viewer: str | Person | None, limit: int = 5,
+              mode: str = "hybrid") -> Routing:
+        """Answered look-alikes and likely answerers for a new question's text."""
+        person = self._viewer(viewer)
+        if person is None:
+            return Routing(text, (), ())
+        return route_text(self, text, person, limit=limit, asker=person.id, mode=mode)
+
+    def route_post(self, post_id: str, viewer: str | Person | None, limit: int = 5,
+                   mode: str = "hybrid") -> Routing:
+        """Routing for a question already posted (raises NotFoundError if unreadable)."""
+        person = self._viewer(viewer)
+        if person is None:
+            raise NotFoundError(f"no post {post_id!r}")
+        return route_post(self, post_id, person, limit=limit, mode=mode)
+
+    def unanswered(self, viewer: str | Person | None,
+                   limit: int = 50) -> list[tuple[Hit, tuple[Expert, ...]]]:
+        """Unanswered questions the viewer may read, with suggested experts."""
+        person = self._viewer(viewer)
+        return unanswered(self, person, limit=limit) if person is not None else []
+
+    def _credit(self, hits: list[Hit], allowed: frozenset[str],
+                now: datetime) -> tuple[dict[str, list[tuple[float, Evidence]]], dict[str, Hit]]:
+        """Model 2 over threads: each retrieved thread credits everyone in it by role."""
+        top = max((h.score for h in hits), default=0.0)
+        relevance: dict[str, float] = {}
+        for rank, hit in enumerate(hits):
+            root = self._root(hit)
+            # scores of different modes differ in scale; the rank keeps ties apart
+            value = (hit.score / top if top > 0 else 0.0) or 1.0 / (rank + 2)
+            relevance[root] = max(relevance.get(root, 0.0), value)
+        items = [i for i in self.searcher.catalog.thread_items(relevance) if i.group in allowed]
+        by_id = {i.id: i for i in items}
+        accepted = {json.loads(i.data).get("accepted_answer") for i in items
+                    if i.kind == "question"} - {None}
+        shown = {h.id: h for h in hits}
+        credits: dict[str, list[tuple[float, Evidence]]] = defaultdict(list)
+        for item in items:
+            if not item.author:
+                continue
+            root = self._item_root(item, by_id)
+            role = _role(item, accepted)
+            data = json.loads(item.data)
+            credit = (relevance.get(root, 0.0) * ROLE_WEIGHTS[role]
+                      * quality(int(data.get("score") or 0), int(data.get("reactions") or 0))
+                      * recency(item.created, now, self.half_life_days))
+            if credit > 0:
+                credits[item.author].append((credit, self._evidence(item, role, credit, by_id,
+                                                                    shown)))
+        return credits, shown
+
+    def _root(self, hit: Hit) -> str:
+        if hit.kind == "comment" and hit.parent:
+            parent = self.searcher.catalog.item(hit.parent)
+            return parent.parent if parent and parent.kind == "answer" and parent.parent \
+                else hit.parent
+        return hit.parent if hit.kind == "answer" and hit.parent else hit.id
+
+    @staticmethod
+    def _item_root(item: Item, by_id: dict[str, Item]) -> str:
+        if item.kind in ("answer", "comment") and item.parent:
+            parent = by_id.get(item.parent)
+            if parent is not None and parent.kind == "answer" and parent.parent:
+                return parent.parent
+            return item.parent
+        return item.id
+
+    def _evidence(self, item: Item, role: str, credit: float, by_id: dict[str, Item],
+                  shown: dict[str, Hit]) -> Evidence:
+        root = by_id.get(self._item_root(item, by_id))
+        title = item.title or (root.title if root else "") or item.text[:80]
+        hit = shown.get(item.id)
+        text = hit.snippet if hit else snippet(item.text, ())
+        url = str(json.loads(item.data).get("url") or f"/posts/{item.id}")
+        return Evidence(item_id=item.id, title=title, snippet=text, url=url, role=role,
+                        created=item.created, group=item.group, credit=round(credit, 4))
+
+    def _profile_scores(self, text: str, people: dict[str, Person]) -> dict[str, float]:
+        """Share of the subject's words found in each declared profile (skills first)."""
+        language = detect_language(text)
+        words = set(analyze(text, language))
+        if not words:
+            return {}
+        scores: dict[str, float] = {}
+        for ident, person in people.items():
+            fields = self._profile_terms(person, language)
+            value = sum(weight * len(words & fields[name]) for name, weight in
+                        PROFILE_FIELDS.items())
+            if value:
+                scores[ident] = value / len(words)
+        return scores
+
+    def _profile_terms(self, person: Person, language: str) -> dict[str, set[str]]:
+        key = f"{person.id}\0{language}\0{hash(person)}"
+        if key not in self._profiles:
+            self._profiles[key] = {
+                "skills": set(analyze(" ".join(person.skills), language)),
+                "title": set(analyze(person.title, language)),
+                "department": set(analyze(person.department, language)),
+                "about": set(analyze(person.about, language)),
+            }
+        return self._profiles[key]
+
+    def _expert(self, person: Person, scored: tuple[float, dict[str, float]],
+                credits: list[tuple[float, Evidence]], shown: dict[str, Hit],
+                last: datetime | None, subject: str, state: str = "active") -> Expert:
+        ranked = sorted(credits, key=lambda pair: -pair[0])
+        evidence = tuple(e for _, e in ranked[:EVIDENCE_SHOWN])
+        roles = [e.role for _, e in credits]
+        answers = sum(r in ("answer", "accepted_answer") for r in roles)
+        accepted = roles.count("accepted_answer")
+        posts = len(roles)
+        return Expert(person=person, score=round(scored[0], 4), components=scored[1],
+                      evidence=evidence, answers=answers, accepted=accepted, posts=posts,
+                      last_activity=last, why=why(subject, credits, person), state=state)
+
+    def _inactive(self, viewer: Person, allowed: frozenset[str],
+                  credits: dict[str, list[tuple[float, Evidence]]], shown: dict[str, Hit],
+                  last: dict[str, datetime], subject: str) -> list[Expert]:
+        everyone = self.rankable(viewer, allowed, include_inactive=True)
+        flagged = []
+        for ident, person in sorted(everyone.items()):
+            state = ("departed" if person.status != "active"
+                     else "opted_out" if person.opted_out else "")
+            if state and credits.get(ident):
+                flagged.append(self._expert(person, (0.0, {}), credits[ident], shown,
+                                            last.get(ident), subject, state))
+        return flagged
+
+
+ROLE_PHRASES = {"accepted_answer": ("accepted answer", "accepted answers"),
+                "answer": ("answer", "answers"), "author": ("post", "posts"),
+                "question": ("question", "questions"), "comment": ("comment", "comments")}
+
+
+def why(subject: str, credits: list[tuple[float, Evidence]], person: Person) -> str:
+    """One line: the strongest kinds of evidence, how many, and when last."""
+    if not credits:
+        skills = ", ".join(person.skills[:3])
+        return f"declares {skills}" if skills else "profile matches the subject"
+    counts: dict[str, int] = defaultdict(int)
+    for _, evidence in credits:
+        counts[evidence.role] += 1
+    parts = [f"{n} {ROLE_PHRASES[role][n > 1]}" for role, n in
+             sorted(counts.items(), key=lambda pair: -ROLE_WEIGHTS[pair[0]])][:2]
+    latest = max(e.created for _, e in credits)
+    short = subject if len(subject) <= 40 else subject[:39].rstrip() + "…"
+    return f"{' and '.join(parts)} on “{short}”, last in {latest:%B %Y}"
+

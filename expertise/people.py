@@ -1,0 +1,149 @@
+"""Person pages: demonstrated topics with evidence, declared skills, and the gap.
+
+Demonstrated topics come from the tags and key phrases of what a person wrote and
+answered (an answer takes its question's tags), weighted by role, counted only
+in groups the viewer may read.  Topics demonstrated but not declared become
+profile-enrichment suggestions; declared skills nothing supports are shown as
+declared only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from core.records import Person
+from expertise.scoring import ROLE_WEIGHTS
+from indexer import Item
+from indexer.analysis import analyze, detect_language, fold
+from search import ParsedQuery
+from search.query import AnyOf, Phrase, Term
+
+if TYPE_CHECKING:
+    from expertise.finder import Evidence, Expert, ExpertFinder
+
+TOPICS_SHOWN = 10
+MIN_SUPPORT = 2      # a topic is demonstrated by at least two items (or one accepted answer)
+KEYPHRASES_PER_ITEM = 3
+SUGGESTIONS = 5
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A subject a person demonstrably knows, with the items that show it."""
+
+    name: str
+    weight: float
+    items: int
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    """What the viewer may know of a person's expertise."""
+
+    person: Person
+    state: str                     # active, departed, opted_out
+    topics: tuple[Topic, ...]
+    declared: tuple[str, ...]
+    suggestions: tuple[str, ...]   # demonstrated, not declared (shown to them and KM leads)
+    declared_only: tuple[str, ...]
+    groups: tuple[tuple[str, str], ...]  # (id, name) of readable groups they are active in
+    similar: tuple[Person, ...]
+    activity: dict[str, int]
+    last_activity: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(analyze(text, detect_language(text)))
+
+
+def _matches(skill: str, topic: str) -> bool:
+    """Same subject: one's analysed words contain the other's (accent- and stem-blind)."""
+    a, b = _terms(skill), _terms(topic)
+    return bool(a and b) and (a <= b or b <= a) or fold(skill.lower()) == fold(topic.lower())
+
+
+def person_page(finder: ExpertFinder, person_id: str, viewer: Person,
+                allowed: frozenset[str], show_suggestions: bool) -> PersonPage | None:
+    """The page, or None when the viewer may not see this person at all."""
+    person = finder.rankable(viewer, allowed, include_inactive=True).get(person_id)
+    if person is None:
+        return None
+    catalog = finder.searcher.catalog
+    items = [i for i in catalog.items_by_author(person_id) if i.group in allowed]
+    topics = _topics(finder, items, allowed)
+    names = [t.name for t in topics]
+    declared = tuple(person.skills)
+    suggestions = tuple(n for n in names if not any(_matches(s, n) for s in declared)
+                        )[:SUGGESTIONS] if show_suggestions else ()
+    declared_only = tuple(s for s in declared if not any(_matches(s, n) for n in names))
+    groups = tuple(sorted({(i.group, finder.searcher.groups[i.group].name) for i in items
+                           if i.group in finder.searcher.groups}, key=lambda g: g[1]))
+    kinds: dict[str, int] = defaultdict(int)
+    for item in items:
+        kinds[item.kind] += 1
+    state = ("departed" if person.status != "active" else
+             "opted_out" if person.opted_out else "active")
+    return PersonPage(person=person, state=state, topics=topics, declared=declared,
+                      suggestions=suggestions, declared_only=declared_only, groups=groups,
+                      similar=_similar(finder, person, names, viewer),
+                      activity=dict(kinds), last_activity=items[0].created if items else None)
+
+
+def _topics(finder: ExpertFinder, items: list[Item], allowed: frozenset[str]) -> tuple[Topic,
+                                                                                        ...]:
+    from expertise.finder import Evidence
+
+    parents = finder.searcher.catalog.items_by_id(i.parent for i in items if i.parent)
+    phrases = finder.searcher.catalog.keyphrases_of(i.rowid for i in items)
+    weight: dict[str, float] = defaultdict(float)
+    support: dict[str, list[tuple[float, Item, str]]] = defaultdict(list)
+    labels: dict[str, str] = {}
+    for item in items:
+        parent = parents.get(item.parent or "")
+        if parent is not None and parent.group not in allowed:
+            parent = None
+        accepted = (parent is not None and item.kind == "answer"
+                    and json.loads(parent.data).get("accepted_answer") == item.id)
+        role = ("accepted_answer" if accepted else item.kind if item.kind in ROLE_WEIGHTS
+                else "author")
+        tags = item.tags or (parent.tags if parent is not None else ())
+        names = list(tags) + [p for p, _ in phrases.get(item.rowid, [])[:KEYPHRASES_PER_ITEM]]
+        for name in dict.fromkeys(names):
+            key = fold(name.lower())
+            labels.setdefault(key, name)
+            weight[key] += ROLE_WEIGHTS[role]
+            support[key].append((ROLE_WEIGHTS[role], item, role))
+    topics = []
+    for key, total in sorted(weight.items(), key=lambda pair: -pair[1]):
+        backing = sorted(support[key], key=lambda t: (-t[0], t[1].created))
+        if len(backing) < MIN_SUPPORT and backing[0][2] != "accepted_answer":
+            continue
+        evidence = tuple(Evidence(item_id=i.id, title=i.title or (parents[i.parent].title if
+                                                                  i.parent in parents else ""),
+                                  snippet=i.text[:200], url=f"/posts/{i.id}", role=role,
+                                  created=i.created, group=i.group, credit=w)
+                         for w, i, role in backing[:3])
+        topics.append(Topic(labels[key], round(total, 3), len(backing), evidence))
+        if len(topics) == TOPICS_SHOWN:
+            break
+    return tuple(topics)
+
+
+def _similar(finder: ExpertFinder, person: Person, topics: list[str],
+             viewer: Person) -> tuple[Person, ...]:
+    """People ranked as experts on this person's top topics (lexical: cheap)."""
+    if not topics:
+        return ()
+    options = tuple(Phrase(tuple(t.split()), t) if " " in t else Term(t) for t in topics[:3])
+    query = ParsedQuery(clauses=(AnyOf(options),), filters=())
+    found: list[Expert] = finder.experts(query, viewer, limit=6, mode="lexical",
+                                         exclude={person.id})
+    return tuple(e.person for e in found[:5])

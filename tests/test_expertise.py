@@ -1,0 +1,191 @@
+"""Expertise on the sample corpus: ranking, people states, person pages, routing, and the
+permission canaries through every function of the package."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.errors import NotFoundError
+from expertise import WEIGHTINGS, ExpertFinder
+from expertise.scoring import combine, get_weighting
+from indexer.sample import CANARIES_PATH
+from search import Searcher
+from tests.web_fixtures import copy_settings, hashing_encoder, sample_index  # noqa: F401
+
+CANARIES = json.loads(CANARIES_PATH.read_text())
+
+
+@pytest.fixture(scope="module")
+def finder(sample_index: Path, tmp_path_factory: pytest.TempPathFactory,  # noqa: F811
+           hashing_encoder) -> Iterator[ExpertFinder]:  # noqa: F811
+    settings = copy_settings(sample_index, tmp_path_factory.mktemp("experts") / "data")
+    with Searcher.open(settings) as searcher:
+        yield ExpertFinder(searcher)
+
+
+def ids(experts) -> list[str]:
+    return [e.person.id for e in experts]
+
+
+def test_the_person_who_answers_expense_questions_ranks_first(finder):
+    experts = finder.experts("notes de frais", "p-julien", mode="lexical")
+    assert experts[0].person.id == "p-karim"
+    top = experts[0]
+    assert top.accepted >= 1 and top.evidence and "accepted" in top.why
+    assert set(top.components) == set(WEIGHTINGS["default"].weights)
+    readable = finder.searcher.permitted_groups("p-julien")
+    assert all(e.group in readable for x in experts for e in x.evidence)
+
+
+def test_departed_and_opted_out_people_are_never_ranked(finder):
+    sap = finder.experts("SAP FI MIRO facture", "p-karim", mode="lexical", limit=50)
+    excel = finder.experts("Excel VBA macro tableau croisé", "p-karim", mode="lexical",
+                           limit=50)
+    assert "p-bernard" not in ids(sap) and "p-nicolas" not in ids(excel)
+    assert sap and excel  # someone else is found
+    # a KM lead sees them, flagged, after the ranking
+    km_sap = finder.experts("SAP FI MIRO facture", "p-claire", mode="lexical", limit=50,
+                            include_inactive=True)
+    flagged = {e.person.id: e.state for e in km_sap if e.state != "active"}
+    assert flagged.get("p-bernard") == "departed"
+    km_excel = finder.experts("Excel VBA macro", "p-claire", mode="lexical",
+                              include_inactive=True)
+    assert {e.person.id: e.state for e in km_excel}.get("p-nicolas") == "opted_out"
+
+
+def outsiders(finder: ExpertFinder, group_id: str) -> list[str]:
+    group = finder.searcher.groups[group_id]
+    people = finder.searcher.people
+    return sorted(p for p in people if p not in group.members | group.guests
+                  and people[p].status == "active")
+
+
+@pytest.mark.parametrize("case", sorted(CANARIES))
+def test_canaries_never_reach_outsiders_through_expertise(finder, case):
+    group_id, words = CANARIES[case]["group"], CANARIES[case]["words"]
+    secret_ids = {row[0] for row in finder.searcher.catalog.db.execute(
+        "SELECT id FROM items WHERE group_id = ?", (group_id,))}
+    authors = {row[0] for row in finder.searcher.catalog.db.execute(
+        "SELECT DISTINCT author FROM items WHERE group_id = ?", (group_id,))}
+    for viewer in outsiders(finder, group_id)[::3] + ["nobody"]:
+        for word in words:
+            for expert in finder.experts(word, viewer, mode="lexical"):
+                assert not {e.item_id for e in expert.evidence} & secret_ids
+                assert word not in json.dumps([e.snippet + e.title for e in expert.evidence])
+                assert expert.components.get("evidence", 0) == 0 or expert.evidence
+            routing = finder.route(word, viewer, mode="lexical")
+            assert not {h.id for h in routing.answered} & secret_ids
+            assert all(not {e.item_id for e in x.evidence} & secret_ids
+                       for x in routing.experts)
+        for author in sorted(authors)[:4]:
+            page = finder.person(author, viewer)
+            if page is None:
+                continue
+            assert group_id not in {g for g, _ in page.groups}
+            shown = json.dumps(page.as_dict(), default=str)
+            assert not any(w in shown for w in words), (viewer, author)
+            assert not any(i in shown for i in secret_ids)
+        for secret in sorted(secret_ids)[:2]:
+            with pytest.raises(NotFoundError):
+                finder.route_post(secret, viewer)
+    # positive control: a member finds the evidence
+    group = finder.searcher.groups[group_id]
+    member = next(p for p in sorted(group.members | group.guests)
+                  if finder.searcher.people[p].status == "active")
+    found = finder.experts(words[0], member, mode="lexical")
+    assert any(e.group == group_id for x in found for e in x.evidence)
+
+
+def test_activity_counts_only_readable_groups(finder):
+    outsider = outsiders(finder, "g-codir")[0]
+    member = "p-helene"
+    inside = finder.activity.for_groups(finder.searcher.permitted_groups(member))
+    outside = finder.activity.for_groups(finder.searcher.permitted_groups(outsider))
+    writers = [p for p in finder.searcher.groups["g-codir"].members]
+    assert sum(inside.authored.get(p, 0) for p in writers) > sum(
+        outside.authored.get(p, 0) for p in writers)
+
+
+def test_guests_see_and_are_seen_only_within_shared_groups(finder):
+    seen_by_guest = set(finder.rankable(finder.searcher.people["p-ian"],
+                                        finder.searcher.permitted_groups("p-ian")))
+    kestrel = finder.searcher.groups["g-kestrel"]
+    assert seen_by_guest <= kestrel.members | kestrel.guests
+    for expert in finder.experts("Modbus OV-300", "p-ian", mode="lexical"):
+        assert expert.person.id in kestrel.members | kestrel.guests
+    # an employee outside the shared group never gets the guests suggested
+    outsider = outsiders(finder, "g-kestrel")[0]
+    assert not {"p-ian", "p-fiona"} & set(finder.rankable(
+        finder.searcher.people[outsider], finder.searcher.permitted_groups(outsider)))
+
+
+def test_person_page_shows_enrichment_suggestions_to_the_person_and_km_leads(finder):
+    own = finder.person("p-thomas", "p-thomas")
+    assert own is not None and "Ansible" in own.declared_only
+    assert own.topics and all(t.evidence for t in own.topics)
+    assert own.suggestions  # GitLab CI, Terraform ...: demonstrated, not declared
+    assert not set(own.suggestions) & set(own.declared)
+    km = finder.person("p-thomas", "p-claire")
+    assert km is not None and km.suggestions == own.suggestions
+    colleague = finder.person("p-thomas", "p-julien")
+    assert colleague is not None and colleague.suggestions == ()
+    assert colleague.topics == own.topics
+
+
+def test_person_page_of_departed_people_says_so(finder):
+    page = finder.person("p-bernard", "p-karim")
+    assert page is not None and page.state == "departed" and page.topics
+    assert finder.person("p-nobody", "p-karim") is None
+    assert finder.person("p-thomas", "p-ian") is None  # a guest sees only shared groups
+
+
+def test_routing_excludes_the_asker_and_offers_answered_lookalikes(finder):
+    question = "Comment se faire rembourser une note de frais de déplacement ?"
+    routing = finder.route(question, "p-karim", mode="lexical")
+    assert "p-karim" not in ids(routing.experts)
+    assert routing.experts
+    for hit in routing.answered:
+        assert hit.kind == "question" and hit.accepted
+    unanswered = finder.unanswered("p-claire", limit=5)
+    assert unanswered
+    for hit, experts in unanswered:
+        assert hit.kind == "question"
+        assert hit.author not in ids(experts)
+
+
+def test_route_post_uses_the_question_and_hides_unreadable_ones(finder):
+    question = finder.searcher.catalog.db.execute(
+        "SELECT id, author FROM items WHERE kind = 'question' AND group_id = 'g-finance' "
+        "LIMIT 1").fetchone()
+    routing = finder.route_post(question[0], "p-julien", mode="lexical")
+    assert question[1] not in ids(routing.experts)
+    assert question[0] not in {h.id for h in routing.answered}
+    with pytest.raises(NotFoundError):
+        finder.route_post("no-such-post", "p-julien")
+
+
+def test_unknown_weighting_or_scorer_lists_the_valid_ones(finder):
+    with pytest.raises(ValueError, match="default"):
+        get_weighting("nope")
+    from expertise.scoring import Signals, Weighting
+
+    signals = Signals({}, {}, {}, {}, {}, {})
+    with pytest.raises(ValueError, match="evidence"):
+        combine(signals, ["a"], Weighting({"nope": 1.0}))
+
+
+def test_each_component_changes_the_ranking():
+    from expertise.scoring import Signals, Weighting
+
+    signals = Signals(evidence={"a": 2.0, "b": 1.0}, profile={"b": 1.0},
+                      answers={"b": 50}, accepted={}, recent={"b": 9.0}, answer_rate={})
+    people = ["a", "b"]
+    assert combine(signals, people, Weighting({"evidence": 1.0}))["a"][0] > \
+        combine(signals, people, Weighting({"evidence": 1.0}))["b"][0]
+    for name in ("profile", "prior", "recent"):
+        mixed = combine(signals, people, Weighting({"evidence": 1.0, name: 1.0}))
+        assert mixed["b"][0] > mixed["a"][0], name
