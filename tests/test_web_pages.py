@@ -98,3 +98,23 @@ def test_pinned_results_on_top_with_a_marker(app):  # noqa: F811
     page = client.get("/search?q=notes+de+frais&mode=lexical").get_data(as_text=True)
     first = page.split('<li class="hit', 1)[1]
     assert first.startswith(" pinned") and f'href="/posts/{last}?' in first.split("</li>")[0]
+
+
+def test_km_lead_pins_a_result_from_the_page(app):  # noqa: F811
+    km, employee = signed_in(app, "p-claire"), signed_in(app, "p-julien")
+    url = "/search?q=notes+de+frais&mode=lexical"
+    assert 'class="pinform"' not in employee.get(url).get_data(as_text=True)
+    page = km.get(url).get_data(as_text=True)
+    last = page.rsplit('name="item_id" value="', 1)[1].split('"')[0]
+    form = {"csrf_token": csrf_of(page), "q": "notes de frais", "item_id": last,
+            "mode": "lexical"}
+    assert employee.post("/pins", data={**form, "csrf_token": csrf_of(
+        employee.get(url).get_data(as_text=True))}).status_code == 403
+    assert km.post("/pins", data={**form, "csrf_token": "forged"}).status_code == 403
+    secret = app.extensions["quisait"].searchers.get().catalog.db.execute(
+        "SELECT id FROM items WHERE group_id = 'g-codir' LIMIT 1").fetchone()[0]
+    assert km.post("/pins", data={**form, "item_id": secret}).status_code == 404  # not hers
+    response = km.post("/pins", data=form)
+    assert response.status_code == 302
+    first = employee.get(url).get_data(as_text=True).split('<li class="hit', 1)[1]
+    assert first.startswith(" pinned") and f'href="/posts/{last}?' in first.split("</li>")[0]

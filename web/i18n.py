@@ -50,6 +50,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tagline": ("Who knows what, and where it is written",
                 "Qui sait quoi, et où c'est écrit"),
     "more": ("Next page", "Page suivante"),
+    "pin": ("Pin first for this query", "Épingler en tête pour cette requête"),
 }
 
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from search import MODES, QuerySyntaxError, Searcher
 from web import params
 from web.auth import page_viewer, require_page_viewer, sign_in
-from web.errors import InvalidParameter, NotFound
+from web.errors import Forbidden, InvalidParameter, NotFound
 from web.i18n import LANGUAGES
 from web.present import body_html, children, facets_json, group_name, person_ref, pieces
 from web.security import check_csrf
@@ -99,7 +99,8 @@ def search() -> Any:
             context.update(_results(query, mode, page, viewer.person))
         except QuerySyntaxError as exc:
             context["syntax"] = {"message": exc.message, "position": exc.position}
-    return render_template("search.html", facet_filter=facet_filter, **context)
+    return render_template("search.html", facet_filter=facet_filter,
+                           km="km_lead" in viewer.roles, **context)
 
 
 def facet_filter(name: str, value: str) -> str:
@@ -119,6 +120,26 @@ def _results(query: str, mode: str, page: int, person: Any) -> dict[str, Any]:
     return {"hits": hits, "search_id": search_id, "more": len(ranked) == start + PAGE_SIZE,
             "facets": facets_json(found.facets(query, person)),
             "suggestion": found.did_you_mean(query, person) if len(ranked) < 3 else None}
+
+
+@pages.post("/pins")
+@require_page_viewer
+def pin_result() -> Any:
+    """A KM lead pins a result they can read first for the query they searched."""
+    viewer = page_viewer()
+    assert viewer is not None
+    if "km_lead" not in viewer.roles:
+        raise Forbidden("only KM leads pin results", roles=["km_lead"])
+    query, item_id = request.form.get("q", "").strip(), request.form.get("item_id", "")
+    found = searcher()
+    item = found.catalog.item(item_id)
+    if item is None or item.group not in found.permitted_groups(viewer.person):
+        raise NotFound("no such post")
+    try:
+        found.curation.add_pin(query[:200], item.id, created_by=viewer.id)
+    except ValueError as exc:
+        raise InvalidParameter("q", str(exc)) from None
+    return redirect(url_for("pages.search", q=query, mode=request.form.get("mode", "hybrid")))
 
 
 @pages.get("/posts/<path:item_id>")
