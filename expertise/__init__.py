@@ -1,14 +1,17 @@
 """Who knows what: people ranked by demonstrated expertise, with the evidence.
 
-Public surface: :class:`ExpertFinder` (built on a :class:`search.Searcher`), the
-:class:`Expert` and :class:`Evidence` records, :func:`plain_query` for pasted
-text, and the scorer registry (:data:`SCORERS`, :data:`WEIGHTINGS`).
+Public surface: :class:`ExpertFinder` (built on a :class:`search.Searcher`; experts,
+person pages, routing, topics), its records (:class:`Expert`, :class:`Evidence`,
+:class:`PersonPage`, :class:`Routing`, :class:`Topic`, :class:`TopicPage`),
+:func:`plain_query` for pasted text, and the scorer registry.
 """
 
 from expertise.finder import Evidence, Expert, ExpertFinder, plain_query
-from expertise.people import PersonPage, Topic
+from expertise.people import DemonstratedTopic, PersonPage
 from expertise.routing import Routing
 from expertise.scoring import SCORERS, WEIGHTINGS
+from expertise.topics import Coverage, Topic, TopicPage, TopicStore, topic_from_dict
 
-__all__ = ["SCORERS", "WEIGHTINGS", "Evidence", "Expert", "ExpertFinder", "PersonPage", "Routing",
-           "Topic", "plain_query"]
+__all__ = ["SCORERS", "WEIGHTINGS", "Coverage", "DemonstratedTopic", "Evidence", "Expert",
+           "ExpertFinder", "PersonPage", "Routing", "Topic", "TopicPage", "TopicStore",
+           "plain_query", "topic_from_dict"]

@@ -30,6 +30,7 @@ from expertise.scoring import (
     quality,
     recency,
 )
+from expertise.topics import TopicPage, TopicStore, candidate_topics, topic_page
 from indexer import Item
 from indexer.analysis import analyze, detect_language
 from search import Hit, ParsedQuery, Searcher
@@ -101,6 +102,7 @@ class ExpertFinder:
         self.depth = depth
         self.half_life_days = half_life_days
         self.activity = ActivityTable(searcher.catalog)
+        self.topics = TopicStore.open(searcher.settings.data_dir)
         self._profiles: dict[str, dict[str, set[str]]] = {}
 
     # -- who may be ranked, and what the viewer may count ---------------------------
@@ -205,6 +207,26 @@ class ExpertFinder:
         """Unanswered questions the viewer may read, with suggested experts."""
         person = self._viewer(viewer)
         return unanswered(self, person, limit=limit) if person is not None else []
+
+    def topic(self, topic_id: str, viewer: str | Person | None, limit: int = 10,
+              mode: str = "hybrid") -> TopicPage:
+        """A curated topic's page as ``viewer`` may see it (NotFoundError if unknown)."""
+        topic = self.topics.get(topic_id)
+        person = self._viewer(viewer)
+        if person is None or not self.searcher.permitted_groups(person):
+            raise NotFoundError(f"no topic {topic_id!r}")
+        return topic_page(self, topic, person, limit=limit, mode=mode)
+
+    def candidate_topics(self, viewer: str | Person | None,
+                         limit: int = 20) -> list[tuple[str, int]]:
+        """Frequent tags and key phrases (of readable content) that no topic covers."""
+        person = self._viewer(viewer)
+        if person is None:
+            return []
+        return candidate_topics(self, self.topics.all(), person, limit=limit)
+
+    def close(self) -> None:
+        self.topics.close()
 
     def _credit(self, hits: list[Hit], allowed: frozenset[str],
                 now: datetime) -> tuple[dict[str, list[tuple[float, Evidence]]], dict[str, Hit]]:

@@ -32,7 +32,7 @@ SUGGESTIONS = 5
 
 
 @dataclass(frozen=True)
-class Topic:
+class DemonstratedTopic:
     """A subject a person demonstrably knows, with the items that show it."""
 
     name: str
@@ -47,7 +47,7 @@ class PersonPage:
 
     person: Person
     state: str                     # active, departed, opted_out
-    topics: tuple[Topic, ...]
+    topics: tuple[DemonstratedTopic, ...]
     declared: tuple[str, ...]
     suggestions: tuple[str, ...]   # demonstrated, not declared (shown to them and KM leads)
     declared_only: tuple[str, ...]
@@ -97,8 +97,8 @@ def person_page(finder: ExpertFinder, person_id: str, viewer: Person,
                       activity=dict(kinds), last_activity=items[0].created if items else None)
 
 
-def _topics(finder: ExpertFinder, items: list[Item], allowed: frozenset[str]) -> tuple[Topic,
-                                                                                        ...]:
+def _topics(finder: ExpertFinder, items: list[Item],
+            allowed: frozenset[str]) -> tuple[DemonstratedTopic, ...]:
     from expertise.finder import Evidence
 
     parents = finder.searcher.catalog.items_by_id(i.parent for i in items if i.parent)
@@ -131,7 +131,7 @@ def _topics(finder: ExpertFinder, items: list[Item], allowed: frozenset[str]) ->
                                   snippet=i.text[:200], url=f"/posts/{i.id}", role=role,
                                   created=i.created, group=i.group, credit=w)
                          for w, i, role in backing[:3])
-        topics.append(Topic(labels[key], round(total, 3), len(backing), evidence))
+        topics.append(DemonstratedTopic(labels[key], round(total, 3), len(backing), evidence))
         if len(topics) == TOPICS_SHOWN:
             break
     return tuple(topics)

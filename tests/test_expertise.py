@@ -189,3 +189,56 @@ def test_each_component_changes_the_ranking():
     for name in ("profile", "prior", "recent"):
         mixed = combine(signals, people, Weighting({"evidence": 1.0, name: 1.0}))
         assert mixed["b"][0] > mixed["a"][0], name
+
+
+def test_topic_page_has_experts_content_unanswered_and_coverage(finder):
+    from expertise import topic_from_dict
+
+    topic = topic_from_dict({"id": "t-frais", "name_fr": "notes de frais",
+                             "name_en": "expense reports", "synonyms": ["remboursement"],
+                             "tags": ["notes-de-frais"]})
+    finder.topics.put(topic, by="p-claire")
+    page = finder.topic("t-frais", "p-julien", mode="lexical")
+    assert page.experts and page.experts[0].person.id == "p-karim"
+    assert page.content
+    cover = page.coverage
+    assert cover.questions >= cover.answered >= cover.accepted > 0
+    assert cover.answerers >= 1 and cover.median_hours_to_answer is not None
+    candidates = [name.lower() for name, _ in finder.candidate_topics("p-claire")]
+    assert candidates and "notes de frais" not in candidates
+    with pytest.raises(NotFoundError):
+        finder.topic("t-none", "p-julien")
+
+
+def test_topic_fields_are_validated_by_name():
+    from core.errors import InvalidRecordError
+    from expertise import topic_from_dict
+
+    with pytest.raises(InvalidRecordError, match="name_en"):
+        topic_from_dict({"id": "t", "name_fr": "x"})
+    with pytest.raises(InvalidRecordError, match="tags"):
+        topic_from_dict({"id": "t", "name_fr": "x", "name_en": "y", "tags": "a"})
+    with pytest.raises(InvalidRecordError, match="colour"):
+        topic_from_dict({"id": "t", "name_fr": "x", "name_en": "y", "colour": "red"})
+
+
+@pytest.mark.parametrize("case", ["secret", "private", "guest_shared"])
+def test_topic_pages_and_candidates_never_leak_canaries(finder, case):
+    from expertise import topic_from_dict
+
+    group_id, words = CANARIES[case]["group"], CANARIES[case]["words"]
+    topic_id = f"t-{case}"
+    finder.topics.put(topic_from_dict({"id": topic_id, "name_fr": words[0],
+                                       "name_en": words[-1], "tags": words}))
+    for viewer in outsiders(finder, group_id)[::4]:
+        page = finder.topic(topic_id, viewer, mode="lexical")
+        assert page.content == () and page.unanswered == ()
+        assert page.coverage.questions == 0 and page.coverage.answerers == 0
+        assert all(not x.evidence or all(e.group != group_id for e in x.evidence)
+                   for x in page.experts)
+        candidates = json.dumps(finder.candidate_topics(viewer, limit=500))
+        assert not any(w in candidates.lower() for w in words)
+    group = finder.searcher.groups[group_id]
+    member = next(p for p in sorted(group.members | group.guests)
+                  if finder.searcher.people[p].status == "active")
+    assert finder.topic(topic_id, member, mode="lexical").content
