@@ -10,11 +10,10 @@ permissions like any query.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh import sorting
 
 from core.records import COMPANY_FEED
 from indexer.analysis import fold
@@ -24,6 +23,7 @@ from search.translate import text_query
 
 if TYPE_CHECKING:
     from search.engine import Hit, Searcher
+    from search.lexical import LexicalView
 
 FACETS = {"group": "group", "author": "author", "type": "kind", "tag": "tags",
           "lang": "lang", "year": "year"}
@@ -46,15 +46,24 @@ def facet_counts(searcher: Searcher, query: str | ParsedQuery,
     allowed = searcher.permitted_groups(person)
     if not allowed or parsed.is_empty():
         return {name: [] for name in FACETS}
-    restriction = searcher._restriction(parsed, person, allowed)
-    text = text_query(parsed, searcher.curation.synonym_table()) or wq.Every()
-    facets = {name: sorting.FieldFacet(field, allow_overlap=(field == "tags"),
-                                       maptype=sorting.Count)
-              for name, field in FACETS.items()}
-    results = searcher._whoosh_searcher().search(text, filter=restriction, groupedby=facets,
-                                                 limit=1)
-    return {name: _top_values(name, results.groups(name), searcher)
-            for name in FACETS}
+    docs = searcher._restriction_mask(parsed, person, allowed)
+    text = text_query(parsed, searcher.curation.synonym_table())
+    view = searcher._lexical_view()
+    if text is not None:
+        docs = docs & view.scored(text)[0]
+    return {name: _top_values(name, _counts(view, field, docs), searcher)
+            for name, field in FACETS.items()}
+
+
+def _counts(view: LexicalView, field: str, docs: np.ndarray) -> dict[str, int]:
+    """How many of ``docs`` (a mask) have each value of ``field``."""
+    if field == "tags":  # several per document: count the postings of each tag
+        values, codes, postings = view.term_postings(field)
+        counts = np.bincount(codes[docs[postings]], minlength=len(values))
+    else:
+        values, codes = view.codes(field)
+        counts = np.bincount(codes[docs], minlength=len(values))
+    return {value: int(n) for value, n in zip(values, counts, strict=False) if n}
 
 
 def _top_values(name: str, counts: dict, searcher: Searcher) -> list[FacetValue]:
@@ -82,8 +91,8 @@ def did_you_mean(searcher: Searcher, query: str, viewer: str | None) -> str | No
     allowed = searcher.permitted_groups(viewer)
     if not allowed:
         return None
-    whoosh = searcher._whoosh_searcher()
-    permission = wq.Or([wq.Term("group", g) for g in sorted(allowed)])
+    view = searcher._lexical_view()
+    whoosh, permission = view.searcher, view.permitted(allowed)
     changed, corrected = False, query
     for clause in parsed.clauses:
         if not isinstance(clause, Term) or clause.negated or len(clause.text) < 3:
@@ -98,11 +107,13 @@ def did_you_mean(searcher: Searcher, query: str, viewer: str | None) -> str | No
     return corrected if changed else None
 
 
-def _permitted_count(whoosh, word: str, permission: wq.Query) -> int:  # type: ignore[no-untyped-def]
-    return len(list(whoosh.docs_for_query(wq.And([wq.Term("spell", word), permission]))))
+def _permitted_count(whoosh: Any, word: str, permission: np.ndarray) -> int:
+    """Documents the viewer may read (``permission``, a mask) that contain ``word``."""
+    docs = np.fromiter(whoosh.docs_for_query(wq.Term("spell", word)), dtype=np.int64)
+    return int(permission[docs].sum())
 
 
-def _best_correction(whoosh, word: str, permission: wq.Query) -> str | None:  # type: ignore[no-untyped-def]
+def _best_correction(whoosh: Any, word: str, permission: np.ndarray) -> str | None:
     reader = whoosh.reader()
     candidates = [c.decode() if isinstance(c, bytes) else c
                   for c in reader.terms_within("spell", word, MAX_EDITS, prefix=1)]
@@ -143,7 +154,7 @@ def more_like_this(searcher: Searcher, item_id: str, viewer: str | None,
     words = " ".join(dict.fromkeys(" ".join([item.title, *phrases]).split()))
     parsed = parse_query(" ".join(words.split()[:40]).replace('"', " ") or item.title)
     rankings = {}
-    restriction = searcher._restriction(parsed, person, allowed)
+    restriction = searcher._restriction_mask(parsed, person, allowed)
     text = text_query(parsed)
     if text is not None:
         rankings["lexical"] = searcher._lexical(text, restriction, 50)
@@ -151,7 +162,7 @@ def more_like_this(searcher: Searcher, item_id: str, viewer: str | None,
     if vectors is not None and len(vectors):
         own = np.nonzero(vectors.owners == item.rowid)[0]
         if len(own) and vectors.index is not None:
-            query_vector = vectors.index.reconstruct(int(own[0]))
+            query_vector = np.asarray(vectors.index.reconstruct(int(own[0])))
             mask = searcher._group_mask(allowed)
             rankings["semantic"] = [(r, s) for r, _, s in vectors.search(query_vector, 150, mask)]
     fused = fuse(searcher.settings.fusion, rankings, searcher.settings.semantic_weight)

@@ -166,6 +166,38 @@ class LexicalView:
             self._distinct[field] = distinct
         return self._distinct[field], self._columns[key]
 
+    def term_postings(self, field: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Every posting of ``field`` (tags: a few per document) as (distinct terms, each
+        posting's term index, each posting's document number); read once per view."""
+        key = f"postings:{field}"
+        if key not in self._columns:
+            terms = sorted({term.decode() if isinstance(term, bytes) else term
+                            for sub, _offset in self.segments
+                            for term in sub.reader().lexicon(field)})
+            codes: list[np.ndarray] = [np.zeros(0, np.int32)]
+            docs: list[np.ndarray] = [np.zeros(0, np.int64)]
+            for code, term in enumerate(terms):
+                ids = self._postings_ids(field, term)
+                codes.append(np.full(len(ids), code, dtype=np.int32))
+                docs.append(ids)
+            self._columns[key] = np.concatenate(codes)
+            self._columns[f"{key}:docs"] = np.concatenate(docs)
+            self._distinct[key] = terms
+        return (self._distinct[key], self._columns[key], self._columns[f"{key}:docs"])
+
+    def _postings_ids(self, field: str, term: str) -> np.ndarray:
+        """Live document numbers of a term's postings, unscored."""
+        ids: list[np.ndarray] = [np.zeros(0, np.int64)]
+        for sub, offset in self.segments:
+            reader = sub.reader()
+            if (field, term) in reader:
+                matcher = _leaf(reader.postings(field, term))
+                local = (_block_postings(matcher)[0] if isinstance(matcher, W3LeafMatcher)
+                         else np.fromiter(matcher.all_ids(), dtype=np.int64))
+                ids.append(local + offset)
+        found = np.concatenate(ids)
+        return found[self.live()[found]]
+
     def matching(self, query: wq.Query) -> np.ndarray:
         """Documents matching an unscored (filter) query, as a mask (cached per query)."""
         def make() -> np.ndarray:

@@ -137,6 +137,10 @@ def _date(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+STATE_QUERIES = {
+    "unanswered": wq.And([wq.Term("kind", "question"), wq.Term("answered", False)]),
+    "accepted": wq.Term("accepted", True),
+}
 FILTERS: dict[str, Callable[[Filter, FilterContext], wq.Query]] = {
     "group": lambda f, ctx: _any_term("group", [g for v in f.values for g in ctx.group_ids(v)]),
     "author": lambda f, ctx: _any_term("author", [p for v in f.values
@@ -148,10 +152,6 @@ FILTERS: dict[str, Callable[[Filter, FilterContext], wq.Query]] = {
     "before": lambda f, ctx: wq.DateRange("created", None, _date(f.values[0]),
                                           endexcl=True),
     "is": lambda f, ctx: wq.Or([STATE_QUERIES[v] for v in f.values]),
-}
-STATE_QUERIES = {
-    "unanswered": wq.And([wq.Term("kind", "question"), wq.Term("answered", False)]),
-    "accepted": wq.Term("accepted", True),
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from whoosh import query as wq
 
 from core.settings import Settings
 from indexer import Catalog, FullTextIndex, catalog_path, index_sources
@@ -207,3 +208,43 @@ def test_batched_thread_facts_equal_the_catalog(tmp_path, config, fake):
             "post1", "post2"]
     finally:
         catalog.close()
+
+
+def test_facet_counts_equal_whooshs(tmp_path, config, fake):
+    """Counted with numpy from columns and tag postings: the same as Whoosh's grouping."""
+    from whoosh import sorting
+
+    from search.explore import FACETS
+
+    rng = random.Random(3)
+    groups = [_group(["p-ann", "p-bob"], ident=f"g{i}") for i in range(3)]
+    groups.append({"type": "group", "id": "g-open", "name": "Open", "visibility": "open"})
+    posts = [_post(i, " ".join(rng.choices(WORDS, k=rng.randint(1, 12))),
+                   group=rng.choice(["g0", "g1", "g2", "g-open", None]),
+                   tags=rng.sample(["sap", "rse", "python", "kafka"], rng.randint(0, 3)),
+                   author=rng.choice(["p-ann", "p-bob", "p-eve"]))
+             for i in range(150)]
+    source = _write(tmp_path / "net.jsonl", _people() + groups + posts)
+    index_sources(config, [source])
+    index_sources(config, [_write(tmp_path / "net.jsonl", _people() + groups + posts[:120])],
+                  prune=True)  # deletions and a second segment
+    with Searcher.open(config) as searcher:
+        for query, viewer in [("alpha", "p-ann"), ("bravo -charlie", "p-eve"),
+                              ("tag:sap", "p-bob"), ("delta OR echo group:g-open", "p-ann")]:
+            parsed, person = parse_query(query), searcher._person(viewer)
+            allowed = searcher.permitted_groups(person)
+            text = text_query(parsed) or wq.Every()
+            facets = {name: sorting.FieldFacet(field, allow_overlap=(field == "tags"),
+                                               maptype=sorting.Count)
+                      for name, field in FACETS.items()}
+            restriction = searcher._restriction(parsed, person, allowed)
+            # Whoosh's AndNot can keep an excluded document: compare on the positive part
+            if isinstance(text, wq.AndNot):
+                text = wq.And([text.a, wq.Not(text.b)])
+            expected = searcher._whoosh_searcher().search(text, filter=restriction,
+                                                          groupedby=facets, limit=None)
+            found = searcher.facets(query, viewer)
+            for name in FACETS:
+                counts = {(k.decode() if isinstance(k, bytes) else k): n
+                          for k, n in expected.groups(name).items() if k}
+                assert {v.value: v.count for v in found[name]} == counts, (query, name)
