@@ -169,6 +169,16 @@ def baselines(split: Split) -> dict[str, dict[str, float]]:
     return {"answers_before_t": _metrics([_rank_of(order, gold) for *_, gold in split.tests])}
 
 
+def _model2_bm25(searcher: Searcher, text: str, candidates: frozenset[str]) -> list[str]:
+    """The issue's second baseline, on quisait's lexical retrieval: per author, the sum of
+    the scores of their posts among the top 100 retrieved (no threads, roles or prior)."""
+    scores: Counter[str] = Counter()
+    for hit in searcher.search(plain_query(text), READER, mode="lexical", limit=100):
+        if hit.author in candidates:
+            scores[hit.author] += hit.score
+    return sorted(candidates, key=lambda c: (-scores[c], c))
+
+
 def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",
                      weighting: str = "default", progress: bool = False,
                      details: bool = False) -> dict[str, Any]:
@@ -180,6 +190,7 @@ def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",
     index_history(settings, split, progress)
     indexed = time.perf_counter()
     ranks: list[int | None] = []
+    model2: list[int | None] = []
     per_query: list[dict[str, Any]] = []
     with Searcher.open(settings) as searcher:
         finder = ExpertFinder(searcher, weighting=weighting)
@@ -188,10 +199,12 @@ def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",
                                     mode=mode, now=split.split, candidates=split.candidates)
             ranks.append(_rank_of([e.person.id for e in ranked], gold))
             per_query.append({"question": qid, "gold": gold, "rank": ranks[-1]})
+            model2.append(_rank_of(_model2_bm25(searcher, text, split.candidates), gold))
     result: dict[str, Any] = {
         **_metrics(ranks), "queries": len(split.tests), "candidates": len(split.candidates),
         "split": split.split.isoformat(), "history_posts": len(split.history), "mode": mode,
-        "weighting": weighting, "site": folder.name, "baselines": baselines(split),
+        "weighting": weighting, "site": folder.name,
+        "baselines": {**baselines(split), "model2_lexical": _metrics(model2)},
         "index_seconds": round(indexed - started, 1),
         "rank_seconds": round(time.perf_counter() - indexed, 1),
         "seconds": round(time.perf_counter() - started, 1)}

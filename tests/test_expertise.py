@@ -242,3 +242,73 @@ def test_topic_pages_and_candidates_never_leak_canaries(finder, case):
     member = next(p for p in sorted(group.members | group.guests)
                   if finder.searcher.people[p].status == "active")
     assert finder.topic(topic_id, member, mode="lexical").content
+
+
+def _dump(folder: Path) -> Path:
+    """A tiny Stack Exchange dump: ten questions on days 1-10, answers, and votes cast
+    before and after the split (T = the 9th question, day 9)."""
+    folder.mkdir()
+    users = "".join(f'<row Id="{u}" DisplayName="User {u}" />' for u in (1, 2, 3, 4))
+    (folder / "Users.xml").write_text(f"<users>{users}</users>")
+    posts, votes = [], []
+
+    def day(n: int) -> str:
+        return f"2020-01-{n:02d}T12:00:00.000"
+
+    for n in range(1, 11):
+        accepted = f' AcceptedAnswerId="{100 + n}"' if n in (1, 9, 10) else ""
+        posts.append(f'<row Id="{n}" PostTypeId="1" CreationDate="{day(n)}" OwnerUserId="4" '
+                     f'Title="qubit question {n}" Body="&lt;p&gt;about qubit {n}&lt;/p&gt;" '
+                     f'Tags="|qubit|"{accepted} Score="1" />')
+    for n in range(1, 9):  # answers before T, by users 1 and 2
+        author = 1 if n % 2 else 2
+        posts.append(f'<row Id="{100 + n}" PostTypeId="2" ParentId="{n}" '
+                     f'CreationDate="{day(n)}" OwnerUserId="{author}" Body="answer {n}" '
+                     f'Score="9" />')
+    posts.append('<row Id="109" PostTypeId="2" ParentId="9" CreationDate="2020-01-09T13:00:00"'
+                 ' OwnerUserId="2" Body="gold answer" Score="3" />')
+    posts.append('<row Id="110" PostTypeId="2" ParentId="10" CreationDate="2020-01-10T13:00:00"'
+                 ' OwnerUserId="3" Body="late answer" Score="3" />')
+    posts.append('<row Id="111" PostTypeId="2" ParentId="2" CreationDate="2020-01-11T13:00:00"'
+                 ' OwnerUserId="3" Body="after the split" Score="3" />')
+    (folder / "Posts.xml").write_text(f"<posts>{''.join(posts)}</posts>")
+    votes = ['<row Id="1" PostId="101" VoteTypeId="1" CreationDate="2020-01-20T00:00:00" />',
+             '<row Id="2" PostId="102" VoteTypeId="2" CreationDate="2020-01-03T00:00:00" />',
+             '<row Id="3" PostId="102" VoteTypeId="2" CreationDate="2020-01-30T00:00:00" />',
+             '<row Id="4" PostId="103" VoteTypeId="3" CreationDate="2020-01-04T00:00:00" />']
+    (folder / "Votes.xml").write_text(f"<votes>{''.join(votes)}</votes>")
+    return folder
+
+
+def test_time_split_lets_nothing_from_after_t_leak(tmp_path):
+    from expertise.evaluate import baselines, split_dump
+
+    split = split_dump(_dump(tmp_path / "site"))
+    assert split.split.day == 9
+    assert all(p.created < split.split for p in split.history)
+    history = {p.id.rsplit("p", 1)[1]: p for p in split.history}
+    assert "111" not in history and "109" not in history  # answers after T
+    assert history["1"].accepted_answer is None  # accepted only after T
+    assert history["102"].reactions == 1 and history["102"].score == 1  # one vote before T
+    assert history["103"].score == -1
+    assert split.candidates == {"se-site-u1", "se-site-u2"}
+    # question 9's accepted answer is by a candidate; question 10's is not
+    assert [(q.rsplit("p", 1)[1], gold) for q, _, gold in split.tests] == [("9", "se-site-u2")]
+    assert "qubit question 9" in split.tests[0][1] and "<p>" not in split.tests[0][1]
+    # u1 and u2 both answered 4 times before T: ties go by id, so the gold u2 is second
+    assert baselines(split)["answers_before_t"]["mrr"] == 0.5
+
+
+def test_eval_experts_runs_end_to_end_on_a_dump(tmp_path):
+    from core.settings import Settings
+    from expertise.evaluate import evaluate_experts
+
+    folder = _dump(tmp_path / "site")
+    settings = Settings(data_dir=tmp_path / "work", embeddings=False)
+    result = evaluate_experts(settings, folder, mode="lexical")
+    assert result["queries"] == 1 and result["candidates"] == 2
+    assert 0 < result["mrr"] <= 1 and set(result["baselines"]) == {"answers_before_t",
+                                                                   "model2_lexical"}
+    with Searcher.open(settings) as searcher:  # the index holds the history only
+        ids = {row[0] for row in searcher.catalog.db.execute("SELECT id FROM items")}
+    assert "se-site-p111" not in ids and "se-site-p10" not in ids
