@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= var/demo
 
-.PHONY: setup demo test test-fast lint bench clean
+.PHONY: setup browser demo test test-fast lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -17,10 +17,18 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e . --group dev
 	touch $@
 
+# Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; never
+# `playwright install`, which downloads a browser of its own)
+browser:
+	command -v chromium >/dev/null || { \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -q && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
 demo: setup
 	$(BIN)/quisait --data-dir $(DEMO_DIR) demo
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -m "" --durations=15
 
 test-fast: setup
