@@ -45,6 +45,19 @@ PIN_BODY = _body({"pattern": TEXT, "item_id": TEXT,
 SYNONYMS_BODY = _body({"expressions": {"type": "array", "items": TEXT, "minItems": 2,
                                        "maxItems": 50}}, ["expressions"])
 MARK_BODY = _body({"mark": {"enum": ["official", "outdated", None]}}, ["mark"])
+WORDS = {"type": "array", "items": TEXT, "maxItems": 50}
+TOPIC_FIELDS = {"id": TEXT, "name_fr": TEXT, "name_en": TEXT,
+                "description": {"type": "string", "maxLength": 2000},
+                "synonyms": WORDS, "tags": WORDS, "queries": WORDS}
+TOPIC_BODY = _body(TOPIC_FIELDS, ["id", "name_fr", "name_en"])
+TOPIC_UPDATE = _body(TOPIC_FIELDS, ["name_fr", "name_en"])
+ROUTE_BODY = {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+    {"type": "object", "properties": {"text": {**TEXT, "maxLength": 5000}},
+     "required": ["text"], "additionalProperties": False},
+    {"type": "object", "properties": {"post": TEXT}, "required": ["post"],
+     "additionalProperties": False}]}}}}
+MODE = SEARCH_PARAMS[1]
+TOPIC_ID = _param("topic_id", "string", "topic id", True, "path", minLength=1, maxLength=100)
 
 # (path, method, summary, roles, parameters, request body, success status)
 OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] | None, str]] = [
@@ -75,6 +88,27 @@ OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] 
     ("/marks", "get", "Official/outdated marks on readable items", "km_lead", [], None, "200"),
     ("/marks/{item_id}", "put", "Mark an item official or outdated (null removes)", "km_lead",
      [ITEM_ID], MARK_BODY, "200"),
+    ("/experts", "get", "People who know most about q, with their evidence", "any",
+     [SEARCH_PARAMS[0], MODE,
+      _param("limit", "integer", "experts", minimum=1, maximum=50, default=10),
+      _param("km_view", "boolean", "KM leads: add departed and opted-out people, flagged",
+             default=False)], None, "200"),
+    ("/people/{person_id}", "get", "A person's expertise (404 when not visible)", "any",
+     [_param("person_id", "string", "person id", True, "path")], None, "200"),
+    ("/route", "post", "Answered look-alikes and who to ask for a question", "any",
+     [MODE, _param("limit", "integer", "look-alikes and experts", minimum=1, maximum=20,
+                   default=5)], ROUTE_BODY, "200"),
+    ("/topics", "get", "Curated topics (and, for KM leads, candidate topics)", "any", [],
+     None, "200"),
+    ("/topics", "post", "Create a topic", "km_lead", [], TOPIC_BODY, "201"),
+    ("/topics/{topic_id}", "get", "A topic's experts, content, unanswered and coverage",
+     "any", [TOPIC_ID, MODE], None, "200"),
+    ("/topics/{topic_id}", "put", "Create or replace a topic", "km_lead", [TOPIC_ID],
+     TOPIC_UPDATE, "200"),
+    ("/topics/{topic_id}", "delete", "Delete a topic", "km_lead", [TOPIC_ID], None, "204"),
+    ("/km/unanswered", "get", "Unanswered questions with suggested experts", "km_lead",
+     [_param("limit", "integer", "questions", minimum=1, maximum=50, default=20)], None,
+     "200"),
     ("/me", "get", "The token's person and roles", "any", [], None, "200"),
     ("/openapi.json", "get", "This document", "public", [], None, "200"),
 ]

@@ -19,8 +19,10 @@ from pathlib import Path
 
 from core.errors import QuisaitError
 from core.settings import Settings
+from expertise import ExpertFinder
 from search import Searcher
 from web.errors import NotReady
+from web.introductions import IntroductionStore
 from web.tokens import TokenStore
 
 log = logging.getLogger(__name__)
@@ -42,11 +44,12 @@ def index_stamp(settings: Settings) -> tuple[int, ...]:
 @dataclass
 class _Local:
     searcher: Searcher | None = None
+    finder: ExpertFinder | None = None
     stamp: tuple[int, ...] = ()
 
 
 class SearcherPool:
-    """One Searcher per thread, reopened on new index generations."""
+    """One Searcher (and its ExpertFinder) per thread, reopened on new index generations."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -61,7 +64,7 @@ class SearcherPool:
         if local.searcher is not None and local.stamp == stamp:
             return local.searcher
         if local.searcher is not None:
-            self._forget(local.searcher)
+            self._forget(local)
         try:
             local.searcher = Searcher.open(self.settings)
         except QuisaitError as exc:
@@ -72,7 +75,23 @@ class SearcherPool:
             self._all.append(local.searcher)
         return local.searcher
 
-    def _forget(self, searcher: Searcher) -> None:
+    def finder(self) -> ExpertFinder:
+        """This thread's ExpertFinder, over this thread's current Searcher."""
+        searcher = self.get()
+        local: _Local = self._local.__dict__["state"]
+        if local.finder is None or local.finder.searcher is not searcher:
+            if local.finder is not None:
+                local.finder.close()
+            local.finder = ExpertFinder(searcher)
+        return local.finder
+
+    def _forget(self, local: _Local) -> None:
+        searcher = local.searcher
+        if local.finder is not None:
+            local.finder.close()
+            local.finder = None
+        if searcher is None:
+            return
         with self._lock:
             if searcher in self._all:
                 self._all.remove(searcher)
@@ -82,7 +101,7 @@ class SearcherPool:
         """Close what this thread opened (others' connections belong to their threads)."""
         local: _Local | None = self._local.__dict__.get("state")
         if local is not None and local.searcher is not None:
-            self._forget(local.searcher)
+            self._forget(local)
             local.searcher = None
 
 
@@ -93,11 +112,14 @@ class Services:
     settings: Settings
     searchers: SearcherPool
     tokens: TokenStore
+    introductions: IntroductionStore
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
-        return cls(settings, SearcherPool(settings), TokenStore.open(Path(settings.data_dir)))
+        folder = Path(settings.data_dir)
+        return cls(settings, SearcherPool(settings), TokenStore.open(folder),
+                   IntroductionStore.open(folder))
 
     @contextmanager
     def writing(self) -> Iterator[None]:
