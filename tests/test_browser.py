@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
@@ -29,6 +30,9 @@ from tests.web_fixtures import (  # noqa: F401  (fixtures)
     token_for,
 )
 from web import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Dialog, Page
 
 pytestmark = pytest.mark.browser
 
@@ -66,10 +70,14 @@ HOSTILE = {"type": "post", "id": "post-browser-xss", "author": EMPLOYEE,
 class Watched:
     """A signed-in page and what its browser reported: dialogs, console lines, errors."""
 
-    page: object
+    page: Page
     dialogs: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    def dismiss(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +102,7 @@ def base_url(live_app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium package)")
     from playwright.sync_api import sync_playwright
@@ -107,16 +115,16 @@ def browser() -> Iterator[object]:
 
 
 @contextmanager
-def signed_in(browser: object, base_url: str, person: str,
+def signed_in(browser: Browser, base_url: str, person: str,
               locale: str = "fr-FR") -> Iterator[Watched]:
     """A fresh browser context signed in as ``person`` through the demo sign-in form."""
-    context = browser.new_context(base_url=base_url, locale=locale,  # type: ignore[attr-defined]
+    context = browser.new_context(base_url=base_url, locale=locale,
                                   viewport={"width": 1200, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     watched = Watched(page)
-    page.on("dialog", lambda dialog: (watched.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("dialog", watched.dismiss)
     page.on("console", lambda message: watched.console.append(message.text))
     page.on("pageerror", lambda error: watched.errors.append(str(error)))
     try:
@@ -129,26 +137,26 @@ def signed_in(browser: object, base_url: str, person: str,
         context.close()
 
 
-def search(page: object, query: str, mode: str = "lexical") -> list[str]:
+def search(page: Page, query: str, mode: str = "lexical") -> list[str]:
     """Type ``query``, pick ``mode``, submit, and return the result titles in order.
 
     Lexical by default: the tests' hashing encoder stands in for the model, so its semantic
     neighbours are noise (the web tests check the modes; these check the browser's view).
     """
-    page.fill("#q", query)  # type: ignore[attr-defined]
-    page.check(f"input[name=mode][value={mode}]")  # type: ignore[attr-defined]
-    page.press("#q", "Enter")  # type: ignore[attr-defined]
-    page.wait_for_selector("#results-title")  # type: ignore[attr-defined]
-    return page.locator("ol.hits li.hit h3 a").all_inner_texts()  # type: ignore[attr-defined]
+    page.fill("#q", query)
+    page.check(f"input[name=mode][value={mode}]")
+    page.press("#q", "Enter")
+    page.wait_for_selector("#results-title")
+    return page.locator("ol.hits li.hit h3 a").all_inner_texts()
 
 
-def screenshot(page: object, name: str) -> None:
+def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def body_text(page: object) -> str:
-    return page.inner_text("body").lower()  # type: ignore[attr-defined]
+def body_text(page: Page) -> str:
+    return page.inner_text("body").lower()
 
 
 def test_sign_in_and_search_in_french(browser, base_url):
