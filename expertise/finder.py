@@ -31,6 +31,7 @@ from expertise.scoring import (
     recency,
 )
 from expertise.topics import TopicPage, TopicStore, candidate_topics, topic_page
+from expertise.words import QUESTION_WORDS
 from indexer import Item
 from indexer.analysis import analyze, detect_language
 from search import Hit, ParsedQuery, Searcher
@@ -40,7 +41,8 @@ from search.snippets import snippet
 DEPTH = 100          # retrieved items per subject (Model 2's top-k)
 EVIDENCE_SHOWN = 5   # evidence lines per expert
 CREDITED = 10        # a person's ten best items count: depth beats sheer volume
-POOL_FLOOR = 0.05    # below 5 % of the best evidence, a person is noise, not an expert
+POOL_FLOOR = 0.2     # below 20 % of the best evidence, a person is noise, not an expert
+MIN_RELEVANCE = 0.1  # hits scoring under 10 % of the best one credit nobody
 MAX_QUERY_WORDS = 64  # a pasted question is cut to its first words (title first)
 PROFILE_FIELDS = {"skills": 1.0, "title": 0.6, "department": 0.3, "about": 0.4}
 
@@ -80,7 +82,8 @@ def plain_query(text: str) -> ParsedQuery:
     """Free text (a pasted question) as optional words: no operators, no syntax errors."""
     words = [w for w in "".join(c if c.isalnum() or c in "'’-" else " " for c in text).split()
              if any(ch.isalnum() for ch in w)]
-    seen = list(dict.fromkeys(w.strip("-'’").lower() for w in words))[:MAX_QUERY_WORDS]
+    seen = [w for w in dict.fromkeys(w.strip("-'’").lower() for w in words)
+            if w not in QUESTION_WORDS][:MAX_QUERY_WORDS]
     return ParsedQuery(clauses=tuple(Term(w) for w in seen if w), filters=())
 
 
@@ -152,7 +155,8 @@ class ExpertFinder:
         last = activity.last
         evidence = {p: sum(sorted((c for c, _ in credits.get(p, [])), reverse=True)[:CREDITED])
                     for p in people}
-        floor = POOL_FLOOR * max(evidence.values(), default=0.0)
+        floor = POOL_FLOOR * max((v for p, v in evidence.items() if p not in exclude),
+                                 default=0.0)
         pool = ([c for c in candidates if c in people] if candidates is not None
                 else [p for p in people if evidence[p] > floor or profile.get(p)])
         pool = [p for p in pool if p not in exclude]
@@ -233,11 +237,12 @@ class ExpertFinder:
         """Model 2 over threads: each retrieved thread credits everyone in it by role."""
         top = max((h.score for h in hits), default=0.0)
         relevance: dict[str, float] = {}
-        for rank, hit in enumerate(hits):
+        for hit in hits:
             root = self._root(hit)
-            # scores of different modes differ in scale; the rank keeps ties apart
-            value = (hit.score / top if top > 0 else 0.0) or 1.0 / (rank + 2)
-            relevance[root] = max(relevance.get(root, 0.0), value)
+            # scores of different modes differ in scale: relative to the best hit
+            value = hit.score / top if top > 0 else 1.0  # filters only: all equal
+            if value >= MIN_RELEVANCE:
+                relevance[root] = max(relevance.get(root, 0.0), value)
         items = [i for i in self.searcher.catalog.thread_items(relevance) if i.group in allowed]
         by_id = {i.id: i for i in items}
         accepted = {json.loads(i.data).get("accepted_answer") for i in items

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from core.records import Person
 from expertise.scoring import ROLE_WEIGHTS
+from expertise.words import QUESTION_WORDS
 from indexer import Item
-from indexer.analysis import analyze, detect_language, fold
+from indexer.analysis import analyze, detect_language, fold, stop_words
 from search import ParsedQuery
 from search.query import AnyOf, Phrase, Term
 
@@ -70,6 +71,29 @@ def _matches(skill: str, topic: str) -> bool:
     return bool(a and b) and (a <= b or b <= a) or fold(skill.lower()) == fold(topic.lower())
 
 
+def _written_about(skill: str, items: list[Item]) -> bool:
+    """The skill's words occur together in at least MIN_SUPPORT of the person's items."""
+    words = _terms(skill)
+    if not words:
+        return False
+    found = 0
+    for item in items:
+        if words <= _terms(f"{item.title} {item.text}"):
+            found += 1
+            if found >= MIN_SUPPORT:
+                return True
+    return False
+
+
+_STOP = stop_words("fr") | stop_words("en") | QUESTION_WORDS
+
+
+def _topic_like(phrase: str) -> bool:
+    """A key phrase worth showing as a topic: it neither starts nor ends with a stop word."""
+    words = fold(phrase.lower()).split()
+    return bool(words) and words[0] not in _STOP and words[-1] not in _STOP
+
+
 def person_page(finder: ExpertFinder, person_id: str, viewer: Person,
                 allowed: frozenset[str], show_suggestions: bool) -> PersonPage | None:
     """The page, or None when the viewer may not see this person at all."""
@@ -83,7 +107,8 @@ def person_page(finder: ExpertFinder, person_id: str, viewer: Person,
     declared = tuple(person.skills)
     suggestions = tuple(n for n in names if not any(_matches(s, n) for s in declared)
                         )[:SUGGESTIONS] if show_suggestions else ()
-    declared_only = tuple(s for s in declared if not any(_matches(s, n) for n in names))
+    declared_only = tuple(s for s in declared if not any(_matches(s, n) for n in names)
+                          and not _written_about(s, items))
     groups = tuple(sorted({(i.group, finder.searcher.groups[i.group].name) for i in items
                            if i.group in finder.searcher.groups}, key=lambda g: g[1]))
     kinds: dict[str, int] = defaultdict(int)
@@ -115,7 +140,8 @@ def _topics(finder: ExpertFinder, items: list[Item],
         role = ("accepted_answer" if accepted else item.kind if item.kind in ROLE_WEIGHTS
                 else "author")
         tags = item.tags or (parent.tags if parent is not None else ())
-        names = list(tags) + [p for p, _ in phrases.get(item.rowid, [])[:KEYPHRASES_PER_ITEM]]
+        names = list(tags) + [p for p, _ in phrases.get(item.rowid, [])[:KEYPHRASES_PER_ITEM]
+                              if _topic_like(p)]
         for name in dict.fromkeys(names):
             key = fold(name.lower())
             labels.setdefault(key, name)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 ROUTING_WEIGHTING = "routing"
 UNANSWERED_LISTED = 50
+LOOKALIKE_FLOOR = 0.4  # look-alikes scoring under 40 % of the best one are noise
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,9 @@ def route_text(finder: ExpertFinder, text: str, viewer: Person, limit: int = 5,
     parsed = plain_query(text)
     answered_query = ParsedQuery(parsed.clauses, (Filter("type", ("question",)),
                                                   Filter("is", ("accepted",))))
-    answered = [h for h in finder.searcher.search(answered_query, viewer, mode=mode,
-                                                  limit=limit + 1) if h.id != exclude_item]
+    found = finder.searcher.search(answered_query, viewer, mode=mode, limit=limit + 1)
+    best = max((h.score for h in found), default=0.0)
+    answered = [h for h in found if h.id != exclude_item and h.score >= LOOKALIKE_FLOOR * best]
     experts = finder.experts(parsed, viewer, limit=limit, mode=mode, now=now,
                              weighting=ROUTING_WEIGHTING, exclude={asker} if asker else ())
     return Routing(text, tuple(answered[:limit]), tuple(experts))
