@@ -33,6 +33,7 @@ from search.query import ParsedQuery, Phrase, parse_query
 from search.querylog import QueryLog
 from search.snippets import highlights, snippet
 from search.translate import FilterContext, filter_query, node_query, text_query
+from search.vectorscan import FlatScan
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class Searcher:
         self._group_codes_cache: tuple[int, np.ndarray, list[str]] | None = None
         self._vector_masks = Lru(MASKS_KEPT)  # emptied with the group codes
         self._query_vectors = Lru(QUERY_VECTORS_KEPT)
+        self._flat: FlatScan | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -315,13 +317,23 @@ class Searcher:
         floor = self.settings.semantic_floor
         if background is not None:
             floor = max(floor, background[0] + BACKGROUND_Z * background[1])
-        for rowid, _ordinal, score in self.vectors.search(vector, k * 3, mask):
+        for rowid, _ordinal, score in self._nearest(vector, k * 3, mask):
             if score >= floor:
                 best[rowid] = max(score, best.get(rowid, -1.0))
         ranked = sorted(best.items(), key=lambda pair: -pair[1])[:k]
         if not ranked or background is None:
             return ranked, 0.0
         return ranked, (ranked[0][1] - background[0]) / background[1]
+
+    def _nearest(self, vector: np.ndarray, k: int,
+                 mask: np.ndarray) -> list[tuple[int, int, float]]:
+        """Exact neighbours by numpy over a flat index; FAISS's own search otherwise."""
+        assert self.vectors is not None
+        if not FlatScan.usable(self.vectors):
+            return self.vectors.search(vector, k, mask)
+        if self._flat is None or not self._flat.current(self.vectors):
+            self._flat = FlatScan(self.vectors)
+        return self._flat.search(vector, k, mask)
 
     def _query_vector(self, text: str) -> np.ndarray:
         """The query's embedding; the last few hundred are kept (same encoder, same text)."""
