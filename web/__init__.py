@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The application: API blueprint at ``/api/v1``, pages at ``/``, services opened once."""
-    from web import experts_api, km  # noqa: F401  (their routes join the API blueprint)
+    # their routes join the API and pages blueprints
+    from web import dashboard, expert_pages, experts_api, km  # noqa: F401
     from web.api import api
     from web.auth import page_viewer
     from web.errors import register_error_handlers

@@ -28,6 +28,7 @@ pages.before_request(check_csrf)
 
 PAGE_SIZE = 10
 MAX_PAGE = 10
+EXPERTS_SHOWN = 5
 
 
 def searcher() -> Searcher:
@@ -93,7 +94,8 @@ def search() -> Any:
     mode = params.choice("mode", "hybrid", MODES)
     page = params.integer("page", 1, 1, MAX_PAGE)
     context: dict[str, Any] = {"query": query, "mode": mode, "page": page, "modes": MODES,
-                               "hits": [], "facets": {}, "suggestion": None, "syntax": None}
+                               "hits": [], "facets": {}, "suggestion": None, "syntax": None,
+                               "experts": []}
     if query:
         try:
             context.update(_results(query, mode, page, viewer.person))
@@ -115,9 +117,12 @@ def _results(query: str, mode: str, page: int, person: Any) -> dict[str, Any]:
     start = (page - 1) * PAGE_SIZE
     ranked = found.search(query, person, mode=mode, limit=start + PAGE_SIZE)
     search_id = found.record_search(query, ranked, mode, person) if page == 1 else 0
+    finder = current_app.extensions["quisait"].searchers.finder()
+    experts = finder.experts(query, person, limit=EXPERTS_SHOWN, mode=mode) if page == 1 else []
     hits = [{"hit": hit, "pieces": pieces(hit.snippet, hit.highlights), "rank": start + i}
             for i, hit in enumerate(ranked[start:], start=1)]
-    return {"hits": hits, "search_id": search_id, "more": len(ranked) == start + PAGE_SIZE,
+    return {"hits": hits, "search_id": search_id, "experts": experts,
+            "more": len(ranked) == start + PAGE_SIZE,
             "facets": facets_json(found.facets(query, person)),
             "suggestion": found.did_you_mean(query, person) if len(ranked) < 3 else None}
 
