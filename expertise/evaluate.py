@@ -38,7 +38,8 @@ from indexer import index_sources, rebuild
 from indexer.importers import ImportOptions
 from indexer.importers.stackexchange import read_dump
 from indexer.text import html_to_text
-from search import Searcher
+from search import ParsedQuery, Searcher
+from search.query import Filter
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,29 @@ def baselines(split: Split) -> dict[str, dict[str, float]]:
     return {"answers_before_t": _metrics([_rank_of(order, gold) for *_, gold in split.tests])}
 
 
+def tag_agreement(finder: ExpertFinder, split: Split, tags: int = 10,
+                  top: int = 5) -> float:
+    """Mean overlap@5 between quisait's experts for ``tag:X`` and the site's own top
+    answerers of tag X before T, over the most frequent tags (Stack Overflow for Teams
+    lists subject-matter experts per tag the same way)."""
+    by_id = {p.id: p for p in split.history}
+    counts: dict[str, Counter[str]] = {}
+    for post in split.history:
+        question = by_id.get(post.parent or "")
+        if post.kind == "answer" and post.author and question is not None:
+            for tag in question.tags:
+                counts.setdefault(tag, Counter())[post.author] += 1
+    frequent = sorted(counts, key=lambda t: -sum(counts[t].values()))[:tags]
+    overlaps = []
+    for tag in frequent:
+        site = {a for a, _ in counts[tag].most_common(top)}
+        query = ParsedQuery((), (Filter("tag", (tag,)),))
+        ours = {e.person.id for e in finder.experts(query, READER, limit=top, mode="lexical",
+                                                    now=split.split)}
+        overlaps.append(len(site & ours) / top)
+    return round(sum(overlaps) / len(overlaps), 3) if overlaps else 0.0
+
+
 def _model2_bm25(searcher: Searcher, text: str, candidates: frozenset[str]) -> list[str]:
     """The issue's second baseline, on quisait's lexical retrieval: per author, the sum of
     the scores of their posts among the top 100 retrieved (no threads, roles or prior)."""
@@ -200,11 +224,13 @@ def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",
             ranks.append(_rank_of([e.person.id for e in ranked], gold))
             per_query.append({"question": qid, "gold": gold, "rank": ranks[-1]})
             model2.append(_rank_of(_model2_bm25(searcher, text, split.candidates), gold))
+        agreement = tag_agreement(finder, split)
     result: dict[str, Any] = {
         **_metrics(ranks), "queries": len(split.tests), "candidates": len(split.candidates),
         "split": split.split.isoformat(), "history_posts": len(split.history), "mode": mode,
         "weighting": weighting, "site": folder.name,
         "baselines": {**baselines(split), "model2_lexical": _metrics(model2)},
+        "tag_expert_overlap@5": agreement,
         "index_seconds": round(indexed - started, 1),
         "rank_seconds": round(time.perf_counter() - indexed, 1),
         "seconds": round(time.perf_counter() - started, 1)}
