@@ -135,7 +135,7 @@ def compute(finder: ExpertFinder, viewer: Person, introductions: IntroductionSto
         posts=_monthly([(m, n) for m, top, n in monthly if top], months),
         replies=_monthly([(m, n) for m, top, n in monthly if not top], months),
         groups=_monthly([(m, 1) for g, m in firsts if g != COMPANY_FEED], months),
-        introductions=_monthly(introductions.per_month(), months),
+        introductions=_monthly(introductions.per_month(), _months(now)),  # made today
         introductions_total=introductions.total(),
         zero_results=log.zero_result_queries(visible_to=visible, limit=20) if log else [],
         unanswered=unanswered, thin_topics=thin,
