@@ -41,7 +41,9 @@ from search.snippets import snippet
 DEPTH = 100          # retrieved items per subject (Model 2's top-k)
 EVIDENCE_SHOWN = 5   # evidence lines per expert
 CREDITED = 10        # a person's ten best items count: depth beats sheer volume
-POOL_FLOOR = 0.2     # below 20 % of the best evidence, a person is noise, not an expert
+POOL_FLOOR = 0.1     # below 10 % of the best evidence, a person is noise, not an expert
+# A comment that matches says little about its thread's subject ("I'll look for my notes").
+THREAD_SHARE = {"comment": 0.3}
 MIN_RELEVANCE = 0.1  # hits scoring under 10 % of the best one credit nobody
 MAX_QUERY_WORDS = 64  # a pasted question is cut to its first words (title first)
 PROFILE_FIELDS = {"skills": 1.0, "title": 0.6, "department": 0.3, "about": 0.4}
@@ -241,6 +243,7 @@ class ExpertFinder:
             root = self._root(hit)
             # scores of different modes differ in scale: relative to the best hit
             value = hit.score / top if top > 0 else 1.0  # filters only: all equal
+            value *= THREAD_SHARE.get(hit.kind, 1.0)
             if value >= MIN_RELEVANCE:
                 relevance[root] = max(relevance.get(root, 0.0), value)
         items = [i for i in self.searcher.catalog.thread_items(relevance) if i.group in allowed]

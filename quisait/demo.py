@@ -18,6 +18,12 @@ SHOWCASE = [
     ("p-ian", "Orvalis Hub Modbus", "a partner's guest: only the group he was invited to"),
 ]
 
+# (viewer, subject, why): who knows about it, with the evidence
+EXPERT_SHOWCASE = [
+    ("p-julien", "notes de frais", "who answers expense questions (accepted answers first)"),
+    ("p-claire", "SAP FI facture", "a KM lead: the departed SAP expert is flagged, not ranked"),
+]
+
 
 def index_sample(settings: Settings, progress: bool = True) -> list[IndexReport]:
     """Index the sample network, its shared documents and its RSS feed."""
@@ -29,6 +35,7 @@ def index_sample(settings: Settings, progress: bool = True) -> list[IndexReport]
 
 def run_showcase(settings: Settings, echo: Callable[[str], None]) -> None:
     """A few searches that show answers, both languages and permissions at work."""
+    from expertise import ExpertFinder
     from search import Searcher
 
     with Searcher.open(settings) as searcher:
@@ -40,3 +47,12 @@ def run_showcase(settings: Settings, echo: Callable[[str], None]) -> None:
                 echo("  no results")
             for hit in hits:
                 echo(f"  - {hit.title or hit.kind} ({hit.group_name}, {hit.author_name})")
+        finder = ExpertFinder(searcher)
+        for viewer, subject, why in EXPERT_SHOWCASE:
+            echo(f"\n$ quisait experts {subject!r} --as {viewer}   # {why}")
+            experts = finder.experts(subject, viewer, limit=3,
+                                     include_inactive=finder.is_km_lead(viewer))
+            for expert in experts:
+                state = f" [{expert.state}]" if expert.state != "active" else ""
+                echo(f"  - {expert.person.name}{state}: {expert.why}")
+        finder.close()
