@@ -407,12 +407,14 @@ class Searcher:
         scored = (signals.rerank(candidates, self.curation.marks(), now,
                                  self.settings.recency_half_life_days) if rerank
                   else [(c, c.score, {}) for c in candidates])
-        explained = [(c.rowid, s, {**self._positions(c.rowid, rankings), **f})
+        positions = self._positions(rankings)
+        explained = [(c.rowid, s, {**positions.get(c.rowid, {}), **f})
                      for c, s, f in scored if c.id not in pinned]
         pins = [(item.rowid, 0.0, {"pinned": 1.0}) for item in pinned.values()]
         chosen = (pins + explained)[:limit]
         items = self.catalog.items_by_rowid(rowid for rowid, _, _ in chosen)
-        return [self._hit(items[rowid], facts[rowid], score, parsed, explanation)
+        terms = parsed.positive_terms()
+        return [self._hit(items[rowid], facts[rowid], score, terms, explanation)
                 for rowid, score, explanation in chosen if rowid in items and rowid in facts]
 
     @staticmethod
@@ -435,25 +437,25 @@ class Searcher:
         return found
 
     @staticmethod
-    def _positions(rowid: int, rankings: dict[str, list[tuple[int, float]]]) -> dict[str, float]:
-        explanation: dict[str, float] = {}
+    def _positions(rankings: dict[str, list[tuple[int, float]]]) -> dict[int, dict[str, float]]:
+        """Each ranked item's rank and score in each ranking (its first place in it)."""
+        explanations: dict[int, dict[str, float]] = {}
         for name, ranking in rankings.items():
-            for rank, (key, score) in enumerate(ranking, start=1):
-                if key == rowid:
-                    explanation[f"{name}_rank"] = rank
-                    explanation[f"{name}_score"] = round(score, 4)
-                    break
-        return explanation
+            for rank, (key, score) in reversed(list(enumerate(ranking, start=1))):
+                explanation = explanations.setdefault(key, {})
+                explanation[f"{name}_rank"] = rank
+                explanation[f"{name}_score"] = round(score, 4)
+        return explanations
 
-    def _hit(self, item: Item, facts: Facts, score: float, parsed: ParsedQuery,
+    def _hit(self, item: Item, facts: Facts, score: float, terms: tuple[str, ...],
              explanation: dict[str, float]) -> Hit:
         author = self.people.get(item.author or "")
         group = self.groups.get(item.group)
         group_name = group.name if group else ("company feed" if item.group == COMPANY_FEED
                                                else item.group)
-        text = snippet(item.text, parsed.positive_terms())
+        text = snippet(item.text, terms)
         return Hit(id=item.id, kind=item.kind, title=item.title, snippet=text,
-                   highlights=highlights(text, parsed.positive_terms()), group=item.group,
+                   highlights=highlights(text, terms), group=item.group,
                    group_name=group_name, author=item.author,
                    author_name=author.name if author else None, created=item.created,
                    score=score, parent=item.parent, accepted=facts.accepted,

@@ -246,7 +246,8 @@ class LexicalView:
             return matched, score
         if query is wq.NullQuery:
             return self._empty()
-        ids, values = self.term(query) if isinstance(query, wq.Term) else self._delegated(query)
+        ids, values = self.term(query) if isinstance(query, wq.Term) else self._postings.get(
+            ("delegated", query), lambda: self._delegated(query))
         matched, score = self._empty()
         matched[ids] = True
         score[ids] = values

@@ -31,6 +31,8 @@ class FlatScan:
         self.matrix = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(
             flat.ntotal, flat.d)
         self.vids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        self.identity = bool(np.array_equal(self.vids, np.arange(len(self.vids))))
+        self.live = vectors.owners[self.vids] >= 0  # per row of the matrix
 
     @staticmethod
     def usable(vectors: VectorIndex) -> bool:
@@ -45,11 +47,13 @@ class FlatScan:
                allowed: np.ndarray) -> list[tuple[int, int, float]]:
         """Top ``k`` (rowid, chunk ordinal, score) among the vector ids ``allowed``."""
         owners = self.vectors.owners
-        rows = np.flatnonzero(allowed[self.vids] & (owners[self.vids] >= 0))
+        permitted = (allowed[: len(self.vids)] if self.identity else allowed[self.vids]) & self.live
+        rows = np.flatnonzero(permitted)
         if len(rows) == 0:
             return []
-        scores = self.matrix @ query.astype(np.float32)
-        scores = scores[rows] if len(rows) < len(self.vids) else scores
+        # numpy's own loop: OpenBLAS's sgemv took 10-16 ms here against 1.5 ms (18k x 384)
+        scores = np.einsum("ij,j->i", self.matrix, query.astype(np.float32))
+        scores = scores[rows]
         best = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(
             len(scores))
         best = best[np.argsort(-scores[best], kind="stable")]
