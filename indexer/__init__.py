@@ -8,6 +8,7 @@ from indexer.catalog import Catalog, Item, acl_token
 from indexer.fulltext import FullTextIndex
 from indexer.pipeline import (
     IndexReport,
+    IndexWriteError,
     catalog_path,
     index_sources,
     load_encoder,
@@ -21,6 +22,7 @@ __all__ = [
     "Catalog",
     "FullTextIndex",
     "IndexReport",
+    "IndexWriteError",
     "Item",
     "VectorIndex",
     "acl_token",

@@ -107,10 +107,21 @@ class Catalog:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(_SCHEMA)
-        self._check_version()
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_SCHEMA)
+            self._check_version()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            if isinstance(exc, sqlite3.OperationalError):  # locked, disk full: not damage
+                raise
+            from core.errors import IndexMismatchError
+
+            raise IndexMismatchError(
+                f"the catalog {path} is damaged ({exc}); it is the source of truth, which "
+                "`quisait rebuild` cannot recreate: restore it from a backup, or import "
+                "the sources again into a new data folder") from None
 
     def _check_version(self) -> None:
         found = self.get_meta("catalog_version")

@@ -8,18 +8,19 @@ search can filter by permission inside the query.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh import scoring
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
 
+from core.errors import IndexMismatchError, LockedError
 from indexer.analysis import ANALYZER_VERSION, LANGUAGES, analyzer_for, spelling_analyzer
 from indexer.catalog import Catalog, Item
-from indexer.params import IndexState, check_params, write_params
+from indexer.params import REBUILD_HINT, IndexState, check_params, write_params
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,11 @@ class RobertsonBM25F(scoring.BM25F):
         return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
 
 
+def _has_toc(folder: Path) -> bool:
+    """True if ``folder`` holds a table of contents (found by name, so a corrupt one too)."""
+    return any(folder.glob(f"_{INDEX_NAME}_*.toc"))
+
+
 class FullTextIndex:
     """A Whoosh index in a folder (or in memory), with the catalog generation it reflects."""
 
@@ -113,15 +119,44 @@ class FullTextIndex:
 
     @classmethod
     def open(cls, folder: Path, procs: int = 1) -> FullTextIndex:
-        """Open (or create) the index in ``folder``; a parameter mismatch is a clear error."""
+        """Open (or create) the index in ``folder``.
+
+        Other parameters, or files missing or corrupt, are an ``IndexMismatchError`` that
+        says what is wrong and how to fix it (rather than a Whoosh traceback, or an empty
+        index silently put in place of a broken one).
+        """
         folder.mkdir(parents=True, exist_ok=True)
-        if (folder / "params.json").exists():
-            check_params(folder, _params(), what="full-text index")
-        elif whoosh_index.exists_in(str(folder), INDEX_NAME):
-            check_params(folder, _params(), what="full-text index")  # raises: params missing
+        storage = FileStorage(str(folder))
+        exists = _has_toc(folder)
+        if exists or (folder / "params.json").exists():
+            check_params(folder, _params(), what="full-text index")  # raises if params missing
         else:
             write_params(folder, _params())
-        return cls(FileStorage(str(folder)), IndexState(folder / "state.json"), procs)
+        state = IndexState(folder / "state.json")
+        if not exists:
+            if state.generation:
+                raise IndexMismatchError(
+                    f"full-text index in {folder} has lost its table of contents "
+                    f"(_{INDEX_NAME}_*.toc) though it reflected catalog generation "
+                    f"{state.generation}; {REBUILD_HINT}")
+            return cls(storage, state, procs)
+        try:
+            index = cls(storage, state, procs)
+            index.verify()
+        except Exception as exc:  # a broken index raises anything: pickle, EOF, OSError...
+            raise IndexMismatchError(
+                f"full-text index in {folder} is unreadable ({type(exc).__name__}: {exc}); "
+                f"{REBUILD_HINT}") from None
+        return index
+
+    def verify(self) -> None:
+        """Open every segment once, so that a missing or truncated file is found now
+        rather than by the first query."""
+        reader = self.index.reader()
+        try:
+            reader.doc_count_all()
+        finally:
+            reader.close()
 
     @classmethod
     def in_memory(cls) -> FullTextIndex:
@@ -138,6 +173,22 @@ class FullTextIndex:
         if target <= self.generation:
             return 0
         fresh = self.index.doc_count_all() == 0
+        # the write lock is ours, not the writer's: a writer that fails half-way (a full
+        # disk) cannot always release it, and a server would then never write again
+        lock = self.index.lock("WRITELOCK")
+        if not lock.acquire(False):  # blocking=False, for file and RAM locks alike
+            raise LockedError("the full-text index is being written by another process")
+        try:
+            applied = self._apply(catalog, target, fresh, progress)
+        finally:
+            lock.release()
+        self.state.save(target)
+        log.info("full-text index at generation %d (%d changes)", target, applied)
+        return applied
+
+    def _apply(self, catalog: Catalog, target: int, fresh: bool,
+               progress: object | None) -> int:
+        """Write the changes up to generation ``target`` in one commit (or none)."""
         writer = self._writer(fresh)
         applied = 0
         try:
@@ -153,17 +204,18 @@ class FullTextIndex:
                     progress.update(1)  # type: ignore[attr-defined]
             writer.commit()
         except BaseException:
-            writer.cancel()
+            with contextlib.suppress(Exception):  # cleaning up after a full disk may fail too
+                writer.cancel()
             raise
-        self.state.save(target)
-        log.info("full-text index at generation %d (%d changes)", target, applied)
         return applied
 
     def _writer(self, fresh: bool):  # type: ignore[no-untyped-def]
-        """A writer; a big first build analyses documents in ``procs`` processes."""
+        """A writer (the caller holds the lock); a big first build analyses documents in
+        ``procs`` processes."""
         if fresh and self.procs > 1 and isinstance(self.storage, FileStorage):
-            return self.index.writer(procs=self.procs, limitmb=128, multisegment=True)
-        return self.index.writer(limitmb=256)
+            return self.index.writer(procs=self.procs, limitmb=128, multisegment=True,
+                                     _lk=False, subargs={"limitmb": 128})
+        return self.index.writer(limitmb=256, _lk=False)
 
     def searcher(self):  # type: ignore[no-untyped-def]
         """A Whoosh searcher over the latest committed segments (see :class:`RobertsonBM25F`)."""

@@ -46,6 +46,11 @@ def check_params(folder: Path, expected: dict[str, Any], what: str) -> None:
         raise IndexMismatchError(f"{what} in {folder} has no params.json; {REBUILD_HINT}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise IndexMismatchError(f"{what}: {path} is corrupt ({exc}); {REBUILD_HINT}") from None
+    except OSError as exc:
+        raise IndexMismatchError(f"{what}: cannot read {path} ({exc}); {REBUILD_HINT}") from None
+    if not isinstance(found, dict):
+        raise IndexMismatchError(
+            f"{what}: {path} is corrupt (not a JSON object); {REBUILD_HINT}")
     differences = [
         f"{key}: index has {found.get(key)!r}, settings want {value!r}"
         for key, value in expected.items()
@@ -67,7 +72,7 @@ class IndexState:
         if path is not None and path.exists():
             try:
                 self.generation = int(json.loads(path.read_text())["generation"])
-            except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+            except (ValueError, KeyError, TypeError, OSError) as exc:  # JSON and UTF-8 too
                 raise IndexMismatchError(f"{path} is corrupt ({exc}); {REBUILD_HINT}") from None
 
     def save(self, generation: int) -> None:

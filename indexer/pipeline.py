@@ -12,6 +12,7 @@ import fcntl
 import logging
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.errors import LockedError
+from core.errors import ConfigError, LockedError, QuisaitError
 from core.settings import Settings
 from indexer.catalog import Catalog
 from indexer.fulltext import FullTextIndex
@@ -30,6 +31,26 @@ from indexer.keyphrases import catch_up_keyphrases
 from indexer.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
+
+# what a full disk or a failing device raises while the catalog or an index is written
+WRITE_ERRORS = (OSError, sqlite3.OperationalError)
+
+
+class IndexWriteError(QuisaitError):
+    """A file of the data folder could not be written (disk full, I/O error).
+
+    Every write is atomic, so the indexes as they were before the run stay readable;
+    running the same command again once the cause is fixed completes the work.
+    """
+
+    status = 503
+    code = "write_failed"
+
+
+def _write_failed(action: str, exc: BaseException) -> IndexWriteError:
+    return IndexWriteError(
+        f"{action} failed: {exc}; the indexes as they were before this run are still "
+        "searchable; free some space (or fix the device) and run the same command again")
 
 
 @dataclass
@@ -92,7 +113,10 @@ def index_sources(settings: Settings, sources: Sequence[str], fmt: str | None = 
         catalog = Catalog(catalog_path(settings))
         try:
             for source in sources:
-                _import_source(catalog, source, fmt, group, prune, report, progress)
+                try:
+                    _import_source(catalog, source, fmt, group, prune, report, progress)
+                except WRITE_ERRORS as exc:
+                    raise _write_failed(f"importing {source} into {catalog.path}", exc) from exc
             report.timings["import"] = time.perf_counter() - started
             update_indexes(settings, catalog, report, progress)
         finally:
@@ -128,8 +152,16 @@ def update_indexes(settings: Settings, catalog: Catalog, report: IndexReport | N
         steps.append(("vectors", _update_vectors))
     for name, step in steps:
         started = time.perf_counter()
-        step(settings, catalog, report, progress)
+        try:
+            step(settings, catalog, report, progress)
+        except WRITE_ERRORS as exc:
+            raise _write_failed(f"updating the {INDEX_NAMES[name]} in {settings.data_dir}",
+                                exc) from exc
         report.timings[name] = time.perf_counter() - started
+
+
+INDEX_NAMES = {"keyphrases": "key phrases", "fulltext": "full-text index",
+               "vectors": "vector index"}
 
 
 def _pending(catalog: Catalog, since: int) -> int:
@@ -175,14 +207,19 @@ def load_encoder(settings: Settings) -> Any:
 
 def rebuild(settings: Settings, progress: bool = False) -> IndexReport:
     """Recreate the derived indexes from the catalog (vectors come from the cache)."""
+    if not catalog_path(settings).exists():
+        raise ConfigError(f"no catalog in {settings.data_dir}; run `quisait index SOURCE` first")
     with data_lock(settings):
         for folder in ("fulltext", "vectors"):
             shutil.rmtree(settings.data_dir / folder, ignore_errors=True)
         catalog = Catalog(catalog_path(settings))
         try:
-            catalog.set_meta(KEYPHRASES_META, "0")
             report = IndexReport()
             started = time.perf_counter()
+            try:
+                catalog.set_meta(KEYPHRASES_META, "0")
+            except WRITE_ERRORS as exc:
+                raise _write_failed(f"resetting the key phrases in {catalog.path}", exc) from exc
             update_indexes(settings, catalog, report, progress)
             report.seconds = time.perf_counter() - started
             return report

@@ -17,10 +17,17 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from core.errors import IndexMismatchError
 from core.settings import Settings
 from indexer.catalog import Catalog, Item
 from indexer.embeddings import Encoder, text_digest
-from indexer.params import IndexState, check_params, write_atomically, write_params
+from indexer.params import (
+    REBUILD_HINT,
+    IndexState,
+    check_params,
+    write_atomically,
+    write_params,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +60,10 @@ class VectorIndex:
         self.ordinals = np.zeros(0, dtype=np.int32)
         if folder is not None and (folder / "vectors.npz").exists():
             self._load(folder / "vectors.npz")
-        else:
-            self.state.generation = 0
+        elif self.state.generation:
+            raise IndexMismatchError(
+                f"vector index in {folder}: vectors.npz is missing though the index reflected "
+                f"catalog generation {self.state.generation}; {REBUILD_HINT}")
 
     @classmethod
     def open(cls, folder: Path, settings: Settings) -> VectorIndex:
@@ -83,25 +92,34 @@ class VectorIndex:
     # -- persistence -----------------------------------------------------------
 
     def _load(self, path: Path) -> None:
-        from core.errors import IndexMismatchError
-        from indexer.params import REBUILD_HINT
-
         try:
             with np.load(path) as stored:
-                self.index = faiss.deserialize_index(stored["faiss"])
-                self.owners = stored["owners"].copy()
-                self.ordinals = stored["ordinals"].copy()
-                self.kind = str(stored["kind"])
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            raise IndexMismatchError(f"{path} is unreadable ({exc}); {REBUILD_HINT}") from None
-        self.dimension = int(self.index.d)
+                blob, kind = stored["faiss"], str(stored["kind"])
+                owners, ordinals = stored["owners"].copy(), stored["ordinals"].copy()
+            index = faiss.deserialize_index(blob) if blob.size else None
+        except Exception as exc:  # a damaged file raises anything: zip, pickle, EOF, FAISS...
+            raise IndexMismatchError(
+                f"vector index: {path} is unreadable ({type(exc).__name__}: {exc}); "
+                f"{REBUILD_HINT}") from None
+        stored, live = 0 if index is None else index.ntotal, int((owners >= 0).sum())
+        # flat indexes drop removed vectors; HNSW keeps them (masked out by ``owners``)
+        fits = stored == live if kind == "flat" else live <= stored <= len(owners)
+        if len(owners) != len(ordinals) or not fits:
+            raise IndexMismatchError(
+                f"vector index: {path} is inconsistent ({stored} vectors for {live} live "
+                f"passages); {REBUILD_HINT}")
+        self.index, self.owners, self.ordinals, self.kind = index, owners, ordinals, kind
+        self.dimension = None if index is None else int(index.d)
 
     def save(self, generation: int) -> None:
-        """Write the index, then record the generation it reflects."""
-        if self.folder is not None and self.index is not None:
+        """Write the index (an empty one too: a missing file then means a lost one), then
+        record the generation it reflects."""
+        if self.folder is not None:
+            blob = (faiss.serialize_index(self.index) if self.index is not None
+                    else np.zeros(0, dtype=np.uint8))
             buffer = io.BytesIO()
-            np.savez(buffer, faiss=faiss.serialize_index(self.index), owners=self.owners,
-                     ordinals=self.ordinals, kind=np.array(self.kind))
+            np.savez(buffer, faiss=blob, owners=self.owners, ordinals=self.ordinals,
+                     kind=np.array(self.kind))
             write_atomically(self.folder / "vectors.npz", buffer.getvalue())
         self.state.save(generation)
 
