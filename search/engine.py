@@ -113,7 +113,9 @@ class Searcher:
 
     def warm_up(self) -> None:
         """Load what the first query would otherwise wait for: the model (and its first,
-        slow, call), the permission columns of the full-text index, the group codes."""
+        slow, call), the language identifier, the permission columns of the full-text
+        index, the group codes."""
+        detect_language("warm up")
         view = self._lexical_view()
         view.codes("group")
         view.column("rowid")
