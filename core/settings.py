@@ -18,6 +18,7 @@ from core.errors import ConfigError
 
 ENV_PREFIX = "QUISAIT_"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+ENCODER_BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Settings:
     data_dir: Path = Path("var/quisait")
     embedding_model: str = DEFAULT_MODEL
     embeddings: bool = True
+    encoder_backend: str = "torch"
     batch_size: int = 64
     threads: int = 2
     vector_index: str = "auto"
@@ -53,6 +55,9 @@ class Settings:
             raise ConfigError(
                 f"vector_index must be auto, flat or hnsw; got {self.vector_index!r}"
             )
+        if self.encoder_backend not in ENCODER_BACKENDS:
+            raise ConfigError(f"encoder_backend must be {', '.join(ENCODER_BACKENDS)}; "
+                              f"got {self.encoder_backend!r}")
         if self.query_log not in ("hash", "none", "off"):
             raise ConfigError(f"query_log must be hash, none or off; got {self.query_log!r}")
         for name in ("batch_size", "threads", "hnsw_threshold", "max_chunks",
