@@ -461,7 +461,7 @@ def timed_search(searcher: Any, timer: EncodeTimer, item: dict[str, str],
 
     ``forget_vectors``: the query is encoded again, as a query never seen before would
     be (the searcher keeps the vectors of recent queries)."""
-    kept = getattr(searcher, "_query_vectors", None)
+    kept = getattr(getattr(searcher, "semantic", None), "query_vectors", None)
     if forget_vectors and kept is not None:
         kept.entries.clear()
         kept.used = 0

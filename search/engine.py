@@ -28,23 +28,18 @@ from search import signals
 from search.curation import Curation
 from search.facts import Facts, item_facts
 from search.fusion import FUSIONS, fuse
-from search.lexical import LexicalView, Lru
+from search.lexical import LexicalView
 from search.query import ParsedQuery, Phrase, parse_query
 from search.querylog import QueryLog
+from search.semantic import SemanticRetriever
 from search.snippets import highlights, snippet
 from search.translate import FilterContext, filter_query, node_query, text_query
-from search.vectorscan import FlatScan
 
 log = logging.getLogger(__name__)
 
 MODES = ("lexical", "semantic", "hybrid")
 CANDIDATES = 100
-BACKGROUND_Z = 2.5
 CONFIDENT_Z = 3.8
-BACKGROUND_SIZE = 512
-BACKGROUND_MIN = 50
-QUERY_VECTORS_KEPT = 512  # repeated queries (paging, popular searches) skip the encoder
-MASKS_KEPT = 256  # vector masks and background samples, per set of readable groups
 
 
 @dataclass(frozen=True)
@@ -89,10 +84,9 @@ class Searcher:
         self._generation = catalog.generation  # of the people and groups above
         self._whoosh: Any = None
         self._view: LexicalView | None = None
-        self._group_codes_cache: tuple[int, np.ndarray, list[str]] | None = None
-        self._vector_masks = Lru(MASKS_KEPT)  # emptied with the group codes
-        self._query_vectors = Lru(QUERY_VECTORS_KEPT)
-        self._flat: FlatScan | None = None
+        # load_encoder is looked up here at each call (tests and the bench replace it)
+        self.semantic = SemanticRetriever(settings, catalog, vectors,
+                                          lambda: load_encoder(settings))
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -116,12 +110,10 @@ class Searcher:
         slow, call), the language identifier, the permission columns of the full-text
         index, the group codes."""
         detect_language("warm up")
-        view = self._lexical_view()
+        view = self._refresh_view()
         view.codes("group")
         view.column("rowid")
-        if self.vectors is not None and len(self.vectors):
-            load_encoder(self.settings).encode(["warm up"])
-            self._group_codes()
+        self.semantic.warm_up()
 
     def __enter__(self) -> Searcher:
         return self
@@ -140,17 +132,28 @@ class Searcher:
 
     def _whoosh_searcher(self) -> Any:
         """One Whoosh searcher, reopened only when the index has new segments."""
-        self._whoosh = (self.fulltext.searcher() if self._whoosh is None
-                        else self._whoosh.refresh())
+        if self._whoosh is None or self._whoosh.reader().segments() is None:
+            # (Whoosh cannot refresh the reader of an index without segments: reopen it)
+            if self._whoosh is not None:
+                self._whoosh.close()
+            self._whoosh = self.fulltext.searcher()
+        else:
+            self._whoosh = self._whoosh.refresh()
         return self._whoosh
 
-    def _lexical_view(self) -> LexicalView:
-        """Vectorised scoring and cached masks over the current Whoosh searcher: a new
-        searcher (new segments, deletions) starts a new view, with empty caches."""
+    def _refresh_view(self) -> LexicalView:
+        """Vectorised scoring and cached masks over the latest Whoosh searcher: a new
+        searcher (new segments, deletions) starts a new view, with empty caches.
+        Called once per public call, so that every part of one answer (masks, scores,
+        document numbers) comes from the same segments."""
         searcher = self._whoosh_searcher()
         if self._view is None or self._view.searcher is not searcher:
             self._view = LexicalView(searcher)
         return self._view
+
+    def _lexical_view(self) -> LexicalView:
+        """The view of the current call (see :meth:`_refresh_view`)."""
+        return self._view if self._view is not None else self._refresh_view()
 
     # -- permissions ---------------------------------------------------------------
 
@@ -180,6 +183,7 @@ class Searcher:
         """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r} (valid: {', '.join(MODES)})")
+        self._refresh_view()
         parsed = parse_query(query) if isinstance(query, str) else query
         person = self._person(viewer)
         allowed = readable_groups(person, self.groups.values())
@@ -224,18 +228,21 @@ class Searcher:
         """Counts per group, author, type, tag, language and year (see search.explore)."""
         from search.explore import facet_counts
 
+        self._refresh_view()
         return facet_counts(self, query, viewer)  # type: ignore[arg-type]
 
     def did_you_mean(self, query: str, viewer: str | Person | None) -> str | None:
         """A corrected query built only from words the viewer may read, or None."""
         from search.explore import did_you_mean
 
+        self._refresh_view()
         return did_you_mean(self, query, viewer)  # type: ignore[arg-type]
 
     def similar(self, item_id: str, viewer: str | Person | None, limit: int = 10) -> list[Hit]:
         """More like this: items similar to ``item_id`` that the viewer may read."""
         from search.explore import more_like_this
 
+        self._refresh_view()
         return more_like_this(self, item_id, viewer, limit)  # type: ignore[arg-type]
 
     def semantic_weight(self, text: str) -> float:
@@ -305,93 +312,14 @@ class Searcher:
         rowids = view.column("rowid")
         return [(int(rowids[doc]), 0.0) for doc in docs[order]]
 
-    def _semantic(self, text: str, allowed: frozenset[str], restriction: wq.Query | None,
+    def _semantic(self, text: str, allowed: frozenset[str], restriction: np.ndarray | None,
                   k: int) -> tuple[list[tuple[int, float]], float]:
         """The ranking, and how far its best item stands out (in standard deviations)."""
-        assert self.vectors is not None
-        if not text.strip():
-            return [], 0.0
-        vector = self._query_vector(text)
-        mask = self._group_mask(allowed) if restriction is None else restriction
-        best: dict[int, float] = {}
-        background = self._background(vector, mask, allowed if restriction is None else None)
-        # a neighbour must pass the floor and stand out from the background
-        floor = self.settings.semantic_floor
-        if background is not None:
-            floor = max(floor, background[0] + BACKGROUND_Z * background[1])
-        for rowid, _ordinal, score in self._nearest(vector, k * 3, mask):
-            if score >= floor:
-                best[rowid] = max(score, best.get(rowid, -1.0))
-        ranked = sorted(best.items(), key=lambda pair: -pair[1])[:k]
-        if not ranked or background is None:
-            return ranked, 0.0
-        return ranked, (ranked[0][1] - background[0]) / background[1]
-
-    def _nearest(self, vector: np.ndarray, k: int,
-                 mask: np.ndarray) -> list[tuple[int, int, float]]:
-        """Exact neighbours by numpy over a flat index; FAISS's own search otherwise."""
-        assert self.vectors is not None
-        if not FlatScan.usable(self.vectors):
-            return self.vectors.search(vector, k, mask)
-        if self._flat is None or not self._flat.current(self.vectors):
-            self._flat = FlatScan(self.vectors)
-        return self._flat.search(vector, k, mask)
-
-    def _query_vector(self, text: str) -> np.ndarray:
-        """The query's embedding; the last few hundred are kept (same encoder, same text)."""
-        encoder = load_encoder(self.settings)
-        return self._query_vectors.get((encoder, text),
-                                       lambda: encoder.encode([text])[0])
-
-    def _background(self, vector: np.ndarray, mask: np.ndarray,
-                    allowed: frozenset[str] | None) -> tuple[float, float] | None:
-        """Mean and spread of the query's similarity to a fixed random sample of the
-        passages the viewer may read (never to others: no statistic of a secret group
-        shapes what an outsider sees).  The sample is kept per set of readable groups."""
-        assert self.vectors is not None and self.vectors.index is not None
-        chosen = (self._background_sample(mask) if allowed is None else self._vector_masks.get(
-            ("background", allowed), lambda: self._background_sample(mask)))
-        if chosen is None:
-            return None
-        sample = self.vectors.index.reconstruct_batch(chosen)
-        similarities = sample @ vector
-        return float(similarities.mean()), float(similarities.std()) or 1.0
-
-    def _background_sample(self, mask: np.ndarray) -> np.ndarray | None:
-        assert self.vectors is not None
-        permitted = np.nonzero(mask & (self.vectors.owners >= 0))[0]
-        if len(permitted) < BACKGROUND_MIN:
-            return None
-        chosen = np.random.default_rng(0).choice(permitted, min(BACKGROUND_SIZE,
-                                                                len(permitted)), replace=False)
-        return chosen.astype(np.int64)
+        return self.semantic.ranking(text, allowed, restriction, k)
 
     def _group_mask(self, allowed: frozenset[str]) -> np.ndarray:
         """Vector ids of the items in ``allowed`` groups (cached per set of groups)."""
-        codes, names = self._group_codes()
-
-        def make() -> np.ndarray:
-            wanted = np.array([name in allowed for name in names] + [False], dtype=bool)
-            return wanted[codes]  # code -1 (no live item): the trailing False
-
-        return self._vector_masks.get(("groups", allowed), make)
-
-    def _group_codes(self) -> tuple[np.ndarray, list[str]]:
-        """For each vector id, the index of its item's group in a name list; recomputed
-        when the catalog changes (an item may have moved to another group)."""
-        assert self.vectors is not None
-        generation = self.catalog.generation
-        if self._group_codes_cache and self._group_codes_cache[0] == generation:
-            return self._group_codes_cache[1], self._group_codes_cache[2]
-        rows = self.catalog.db.execute("SELECT rowid, group_id FROM items WHERE deleted = 0")
-        group_of = dict(rows.fetchall())
-        names = sorted(set(group_of.values()))
-        position = {name: i for i, name in enumerate(names)}
-        codes = np.array([position.get(group_of.get(int(r), ""), -1) for r in self.vectors.owners],
-                         dtype=np.int64)
-        self._group_codes_cache = (generation, codes, names)
-        self._vector_masks = Lru(MASKS_KEPT)
-        return codes, names
+        return self.semantic.group_mask(allowed)
 
     # -- results -----------------------------------------------------------------------
 

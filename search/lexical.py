@@ -110,7 +110,10 @@ class LexicalView:
 
     def __init__(self, searcher: Any) -> None:
         self.searcher = searcher
-        self.segments: list[tuple[Any, int]] = searcher.subsearchers or [(searcher, 0)]
+        # segments holding documents (an index without any has no columns to read)
+        self.segments: list[tuple[Any, int]] = [
+            (sub, offset) for sub, offset in searcher.subsearchers or [(searcher, 0)]
+            if sub.reader().doc_count_all()]
         self.size = int(searcher.doc_count_all())
         self._postings = Lru(POSTINGS_BUDGET, lambda value: len(value[0]))
         self._masks = Lru(MASKS_KEPT)

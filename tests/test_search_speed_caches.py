@@ -270,3 +270,12 @@ def test_flat_scan_finds_what_faiss_finds(config):
         assert [r for r, _, _ in found] == [r for r, _, _ in expected]
         assert np.allclose([s for _, _, s in found], [s for _, _, s in expected], atol=1e-6)
     assert scan.search(vectors[0], 5, np.zeros(300, dtype=bool)) == []
+
+
+def test_an_index_without_items_answers_nothing(tmp_path, config, fake):
+    index_sources(config, [_write(tmp_path / "a.jsonl", _people() + [_group(["p-ann"])])])
+    with Searcher.open(config) as searcher:
+        for mode in ("lexical", "semantic", "hybrid"):
+            assert searcher.search("anything", "p-ann", mode=mode) == []
+        assert searcher.search("group:g-private", "p-ann") == []
+        assert searcher.facets("anything", "p-ann")["group"] == []

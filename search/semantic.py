@@ -1,0 +1,139 @@
+"""The semantic retriever: nearest passages the viewer may read, with what it caches.
+
+A query is encoded once (the last few hundred query vectors are kept); the vector
+ids a set of readable groups may see, and the random sample of them that a query's
+background similarity is measured against, are kept per set of groups and dropped
+whenever the catalog changes (an item may have moved to another group).  Flat
+indexes are scanned by numpy (:mod:`search.vectorscan`), HNSW ones by FAISS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from core.settings import Settings
+from indexer import Catalog, VectorIndex
+from search.lexical import Lru
+from search.vectorscan import FlatScan
+
+BACKGROUND_Z = 2.5
+BACKGROUND_SIZE = 512
+BACKGROUND_MIN = 50
+QUERY_VECTORS_KEPT = 512  # repeated queries (paging, popular searches) skip the encoder
+MASKS_KEPT = 256  # vector masks and background samples, per set of readable groups
+
+Ranking = list[tuple[int, float]]
+
+
+class SemanticRetriever:
+    """Permission-filtered nearest neighbours of a query over one vector index."""
+
+    def __init__(self, settings: Settings, catalog: Catalog, vectors: VectorIndex | None,
+                 encoder: Callable[[], Any]) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.vectors = vectors
+        self.encoder = encoder
+        self.query_vectors = Lru(QUERY_VECTORS_KEPT)
+        self._masks = Lru(MASKS_KEPT)  # emptied with the group codes
+        self._codes: tuple[int, np.ndarray, list[str]] | None = None
+        self._flat: FlatScan | None = None
+
+    def warm_up(self) -> None:
+        """Load the model and make its first (slow) call; compute the group codes."""
+        if self.vectors is not None and len(self.vectors):
+            self.encoder().encode(["warm up"])
+            self._group_codes()
+
+    def ranking(self, text: str, allowed: frozenset[str], restriction: np.ndarray | None,
+                k: int) -> tuple[Ranking, float]:
+        """The ranking (best passage per item), and how far its best item stands out
+        from the background (in standard deviations).  ``restriction``: a mask over
+        vector ids when filters apply, else None (permissions only, by group codes)."""
+        assert self.vectors is not None
+        if not text.strip():
+            return [], 0.0
+        vector = self.query_vector(text)
+        mask = self.group_mask(allowed) if restriction is None else restriction
+        best: dict[int, float] = {}
+        background = self._background(vector, mask, allowed if restriction is None else None)
+        # a neighbour must pass the floor and stand out from the background
+        floor = self.settings.semantic_floor
+        if background is not None:
+            floor = max(floor, background[0] + BACKGROUND_Z * background[1])
+        for rowid, _ordinal, score in self._nearest(vector, k * 3, mask):
+            if score >= floor:
+                best[rowid] = max(score, best.get(rowid, -1.0))
+        ranked = sorted(best.items(), key=lambda pair: -pair[1])[:k]
+        if not ranked or background is None:
+            return ranked, 0.0
+        return ranked, (ranked[0][1] - background[0]) / background[1]
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding; the last few hundred are kept (same encoder, same text)."""
+        encoder = self.encoder()
+        return self.query_vectors.get((encoder, text),
+                                      lambda: encoder.encode([text])[0])
+
+    def _nearest(self, vector: np.ndarray, k: int,
+                 mask: np.ndarray) -> list[tuple[int, int, float]]:
+        """Exact neighbours by numpy over a flat index; FAISS's own search otherwise."""
+        assert self.vectors is not None
+        if not FlatScan.usable(self.vectors):
+            return self.vectors.search(vector, k, mask)
+        if self._flat is None or not self._flat.current(self.vectors):
+            self._flat = FlatScan(self.vectors)
+        return self._flat.search(vector, k, mask)
+
+    def _background(self, vector: np.ndarray, mask: np.ndarray,
+                    allowed: frozenset[str] | None) -> tuple[float, float] | None:
+        """Mean and spread of the query's similarity to a fixed random sample of the
+        passages the viewer may read (never to others: no statistic of a secret group
+        shapes what an outsider sees).  The sample is kept per set of readable groups."""
+        assert self.vectors is not None and self.vectors.index is not None
+        chosen = (self._background_sample(mask) if allowed is None else self._masks.get(
+            ("background", allowed), lambda: self._background_sample(mask)))
+        if chosen is None:
+            return None
+        sample = self.vectors.index.reconstruct_batch(chosen)
+        similarities = sample @ vector
+        return float(similarities.mean()), float(similarities.std()) or 1.0
+
+    def _background_sample(self, mask: np.ndarray) -> np.ndarray | None:
+        assert self.vectors is not None
+        permitted = np.nonzero(mask & (self.vectors.owners >= 0))[0]
+        if len(permitted) < BACKGROUND_MIN:
+            return None
+        chosen = np.random.default_rng(0).choice(permitted, min(BACKGROUND_SIZE,
+                                                                len(permitted)), replace=False)
+        return chosen.astype(np.int64)
+
+    def group_mask(self, allowed: frozenset[str]) -> np.ndarray:
+        """Vector ids of the items in ``allowed`` groups (cached per set of groups)."""
+        codes, names = self._group_codes()
+
+        def make() -> np.ndarray:
+            wanted = np.array([name in allowed for name in names] + [False], dtype=bool)
+            return wanted[codes]  # code -1 (no live item): the trailing False
+
+        return self._masks.get(("groups", allowed), make)
+
+    def _group_codes(self) -> tuple[np.ndarray, list[str]]:
+        """For each vector id, the index of its item's group in a name list; recomputed
+        when the catalog changes (an item may have moved to another group)."""
+        assert self.vectors is not None
+        generation = self.catalog.generation
+        if self._codes and self._codes[0] == generation:
+            return self._codes[1], self._codes[2]
+        rows = self.catalog.db.execute("SELECT rowid, group_id FROM items WHERE deleted = 0")
+        group_of = dict(rows.fetchall())
+        names = sorted(set(group_of.values()))
+        position = {name: i for i, name in enumerate(names)}
+        codes = np.array([position.get(group_of.get(int(r), ""), -1) for r in self.vectors.owners],
+                         dtype=np.int64)
+        self._codes = (generation, codes, names)
+        self._masks = Lru(MASKS_KEPT)
+        return codes, names
