@@ -260,11 +260,12 @@ def seed_cache(catalog_file: Path, model: str, others: list[Path]) -> int:
 
 def cache_size(settings: Any) -> int:
     from indexer import Catalog, catalog_path
+    from indexer.embeddings import embedding_key
 
     catalog = Catalog(catalog_path(settings))
     try:
         sql = "SELECT COUNT(*) FROM embeddings WHERE model = ?"
-        return int(catalog.db.execute(sql, (settings.embedding_model,)).fetchone()[0])
+        return int(catalog.db.execute(sql, (embedding_key(settings),)).fetchone()[0])
     finally:
         catalog.close()
 
@@ -322,6 +323,7 @@ def index_or_rebuild(settings: Any, export: Path) -> Any:
 def build(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
     """Write the export, seed the cache, estimate the encoding, index; the build facts."""
     from indexer import Catalog, catalog_path
+    from indexer.embeddings import embedding_key
 
     settings = bench_settings(work_dir)
     texts = read_texts(args.texts)
@@ -332,7 +334,7 @@ def build(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
     write_export(export, texts, args.size, args.seed)
     Catalog(catalog_path(settings)).close()
     caches = default_caches(work_dir) if args.reuse_cache is None else args.reuse_cache
-    seeded = seed_cache(catalog_path(settings), settings.embedding_model, caches)
+    seeded = seed_cache(catalog_path(settings), embedding_key(settings), caches)
     log(f"embedding cache: {seeded} vectors copied from {len(caches)} catalogs")
     before = cache_size(settings)
     passages, missing = missing_passages(settings, texts[: args.size])

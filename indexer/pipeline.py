@@ -192,14 +192,15 @@ def _update_vectors(settings: Settings, catalog: Catalog, report: IndexReport,
         report.vector_changes = index.catch_up(catalog, lambda: load_encoder(settings), bar)
 
 
-_ENCODERS: dict[tuple[str, int, int, int], Any] = {}
+_ENCODERS: dict[tuple[str, str, int, int, int], Any] = {}
 
 
 def load_encoder(settings: Settings) -> Any:
     """The encoder for these settings, loaded once per process."""
     from indexer.embeddings import Encoder
 
-    key = (settings.embedding_model, settings.batch_size, settings.threads, settings.max_chunks)
+    key = (settings.embedding_model, settings.encoder_backend, settings.batch_size,
+           settings.threads, settings.max_chunks)
     if key not in _ENCODERS:
         _ENCODERS[key] = Encoder(settings)
     return _ENCODERS[key]

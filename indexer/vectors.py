@@ -20,7 +20,7 @@ import numpy as np
 from core.errors import IndexMismatchError
 from core.settings import Settings
 from indexer.catalog import Catalog, Item
-from indexer.embeddings import Encoder, text_digest
+from indexer.embeddings import Encoder, embedding_key, text_digest
 from indexer.params import (
     REBUILD_HINT,
     IndexState,
@@ -69,7 +69,7 @@ class VectorIndex:
     def open(cls, folder: Path, settings: Settings) -> VectorIndex:
         """Open (or create) the vector index in ``folder``; other params -> clear error."""
         folder.mkdir(parents=True, exist_ok=True)
-        expected = {"model": settings.embedding_model, "chunking_version": CHUNKING_VERSION,
+        expected = {"model": embedding_key(settings), "chunking_version": CHUNKING_VERSION,
                     "max_chunks": settings.max_chunks}
         params_path = folder / "params.json"
         if params_path.exists() or (folder / "vectors.npz").exists():

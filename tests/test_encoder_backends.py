@@ -44,8 +44,6 @@ def test_vector_cache_is_not_shared_between_backends(tmp_path: Path) -> None:
     assert catalog.cached_vectors(int8_key, ["d1"]) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="needs indexer/vectors.py to put embedding_key(settings) "
-                   "in params.json instead of settings.embedding_model")
 def test_switching_backend_asks_for_a_rebuild(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, embedding_model="m")
     VectorIndex.open(tmp_path / "vectors", settings)
