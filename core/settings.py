@@ -49,6 +49,8 @@ class Settings:
     secret_key: str = ""
     secure_cookies: bool = False
     max_request_bytes: int = 16_000_000
+    signin_rate: float = 300.0
+    search_rate: float = 600.0
 
     def __post_init__(self) -> None:
         if self.vector_index not in ("auto", "flat", "hnsw"):
@@ -64,6 +66,9 @@ class Settings:
                      "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
+        for name in ("signin_rate", "search_rate"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 (no limit) or more")
         for name in ("semantic_weight", "semantic_weight_other", "semantic_floor"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1")

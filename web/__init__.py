@@ -21,12 +21,13 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     """The application: API blueprint at ``/api/v1``, pages at ``/``, services opened once."""
     # their routes join the API and pages blueprints
-    from web import dashboard, expert_pages, experts_api, km  # noqa: F401
+    from web import audit_api, dashboard, expert_pages, experts_api, km  # noqa: F401
     from web.api import api
     from web.auth import page_viewer
     from web.errors import register_error_handlers
     from web.i18n import language, translate
     from web.pages import pages
+    from web.ratelimit import configure_rate_limits
     from web.security import configure, csrf_token
     from web.services import Services
 
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["quisait"] = services
     configure(app, settings, services.tokens.secret_key())
     register_error_handlers(app)
+    configure_rate_limits(app, settings.signin_rate, settings.search_rate)
+    app.after_request(audit_api.record_change)
     app.register_blueprint(api)
     app.register_blueprint(pages)
     app.add_url_rule("/healthz", "healthz", healthz)

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from core.errors import QuisaitError
 
@@ -55,6 +56,13 @@ class NotFound(WebError):
     code = "not_found"
 
 
+class RateLimited(WebError):
+    """Too many requests; ``detail.retry_after`` (seconds) also goes out as Retry-After."""
+
+    status = 429
+    code = "rate_limited"
+
+
 class NotReady(WebError):
     status = 503
     code = "not_ready"
@@ -91,6 +99,14 @@ def handle_error(error: Exception) -> Any:
     status, code, message, detail = _describe(error)
     if status >= 500:
         log.exception("error %s on %s %s", code, request.method, request.path, exc_info=error)
+    response = _error_response(error, status, code, message, detail)
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(detail["retry_after"])
+    return response
+
+
+def _error_response(error: Exception, status: int, code: str, message: str,
+                    detail: dict[str, Any]) -> BaseResponse:
     if _wants_json():
         response: Response = jsonify(error_body(status, code, message, detail))
         response.status_code = status
@@ -102,7 +118,8 @@ def handle_error(error: Exception) -> Any:
         return response
     if status == 401:
         return redirect(url_for("pages.signin", next=request.full_path.rstrip("?")))
-    return render_template("error.html", status=status, code=code, message=message), status
+    page = render_template("error.html", status=status, code=code, message=message)
+    return Response(page, status=status, mimetype="text/html")
 
 
 def register_error_handlers(app: Flask) -> None:

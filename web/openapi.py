@@ -110,6 +110,10 @@ OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] 
      [_param("limit", "integer", "questions", minimum=1, maximum=50, default=20)], None,
      "200"),
     ("/me", "get", "The token's person and roles", "any", [], None, "200"),
+    ("/admin/audit", "get", "Admin and KM changes, newest first", "admin",
+     [_param("limit", "integer", "rows", minimum=1, maximum=200, default=50),
+      _param("before", "integer", "only rows older than this id (next_before of a page)",
+             minimum=0, maximum=2**31 - 1)], None, "200"),
     ("/openapi.json", "get", "This document", "public", [], None, "200"),
 ]
 
@@ -119,7 +123,7 @@ def _operation(summary: str, roles: str, parameters: list[dict[str, Any]],
     responses: dict[str, Any] = {success: {"description": "success"}}
     if roles != "public":
         responses.update({"400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
-                          "413": ERROR})
+                          "413": ERROR, "429": ERROR})
     operation: dict[str, Any] = {"summary": summary, "description": f"Roles: {roles}.",
                                  "parameters": parameters, "responses": responses}
     if success != "204":

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from web.audit import AuditLog
+
 TOKEN_PREFIX = "qs_"
 TOKEN_ROLES = ("connector",)
 _SCHEMA = """
@@ -62,6 +64,7 @@ class TokenStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
         path.chmod(0o600)
+        self.audit = AuditLog(self.db, self._lock)
 
     @classmethod
     def open(cls, folder: Path) -> TokenStore:
@@ -79,8 +82,11 @@ class TokenStore:
                 "SELECT value FROM meta WHERE key = 'secret_key'").fetchone()[0])
 
     def create(self, person: str, expires_days: float | None = None,
-               roles: tuple[str, ...] = ()) -> tuple[str, TokenInfo]:
-        """A new token for ``person``: (the token, shown once; what is stored about it)."""
+               roles: tuple[str, ...] = (), actor: str = "cli") -> tuple[str, TokenInfo]:
+        """A new token for ``person``: (the token, shown once; what is stored about it).
+
+        ``actor`` is who asked, for the audit log (the command line by default).
+        """
         unknown = set(roles) - set(TOKEN_ROLES)
         if unknown:
             raise ValueError(f"unknown token role(s) {sorted(unknown)} (valid: {TOKEN_ROLES})")
@@ -94,6 +100,8 @@ class TokenStore:
                             (ident, person, _digest(secret), json.dumps(sorted(roles)),
                              now.isoformat(), expires.isoformat() if expires else None))
         info = TokenInfo(ident, person, tuple(sorted(roles)), now, expires, None)
+        self.audit.record(actor, "token.create", ident,
+                          f"for {person}" + (f" roles {','.join(info.roles)}" if roles else ""))
         return f"{TOKEN_PREFIX}{ident}_{secret}", info
 
     def verify(self, token: str, now: datetime | None = None) -> TokenInfo | None:
@@ -123,10 +131,12 @@ class TokenStore:
         return [TokenInfo(i, p, tuple(json.loads(r)), datetime.fromisoformat(c), _moment(e),
                           _moment(v)) for i, p, r, c, e, v in rows]
 
-    def revoke(self, ident: str) -> bool:
+    def revoke(self, ident: str, actor: str = "cli") -> bool:
         """Revoke a token by its id; False if there is no such live token."""
         with self._lock:
             cursor = self.db.execute(
                 "UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
                 (datetime.now(UTC).isoformat(), ident))
+        if cursor.rowcount > 0:
+            self.audit.record(actor, "token.revoke", ident)
         return cursor.rowcount > 0

@@ -1,0 +1,190 @@
+"""The audit log, rate limits, and logs that carry no secret and no viewer identity."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from core.settings import Settings
+from tests.web_fixtures import (  # noqa: F401  (fixtures)
+    app,
+    bearer,
+    copy_settings,
+    csrf_of,
+    hashing_encoder,
+    sample_index,
+    signed_in,
+    token_for,
+)
+from web import create_app
+from web.ratelimit import TokenBuckets
+
+TOPIC = {"id": "t-audit", "name_fr": "Audit", "name_en": "Audit", "tags": ["sap"]}
+RECORD = {"type": "post", "id": "post-9001", "author": "p-julien",
+          "created": "2026-02-01T10:00:00", "group": "g-python", "title": "Python 3.13 ?",
+          "body": "Qui a migré vers Python 3.13 ?"}
+
+
+def _audit(client, token, **args):
+    response = client.get("/api/v1/admin/audit", headers=bearer(token), query_string=args)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_every_change_is_audited_and_admins_read_it(app):  # noqa: F811
+    tokens = app.extensions["quisait"].tokens
+    admin, admin_info = tokens.create("p-nadia", actor="p-nadia")
+    km = token_for(app, "p-claire")
+    client = app.test_client()
+    calls = [("POST", "/api/v1/pins", km, {"pattern": "notes de frais", "item_id": "post-0170"}),
+             ("POST", "/api/v1/synonyms", km, {"expressions": ["RSE", "réseau social"]}),
+             ("PUT", "/api/v1/marks/post-0170", km, {"mark": "official"}),
+             ("POST", "/api/v1/topics", km, TOPIC),
+             ("PUT", "/api/v1/topics/t-audit", km, {**TOPIC, "name_en": "Audits"}),
+             ("DELETE", "/api/v1/topics/t-audit", km, None),
+             ("POST", "/api/v1/records", admin, [RECORD]),
+             ("DELETE", "/api/v1/records/post-9001", admin, None)]
+    for method, url, token, body in calls:
+        response = client.open(url, method=method, headers=bearer(token), json=body)
+        assert response.status_code < 300, (url, response.get_json())
+    pin_id = client.get("/api/v1/pins", headers=bearer(km)).get_json()["pins"][0]["id"]
+    assert client.delete(f"/api/v1/pins/{pin_id}", headers=bearer(km)).status_code == 204
+    # a refused change is not a change
+    assert client.delete("/api/v1/topics/t-none", headers=bearer(km)).status_code == 404
+    assert client.post("/api/v1/pins", headers=bearer(token_for(app, "p-julien")),
+                       json={"pattern": "x", "item_id": "post-0170"}).status_code == 403
+    tokens.revoke(admin_info.id, actor="p-nadia")
+    admin = token_for(app, "p-nadia")
+    rows = _audit(client, admin, limit=200)["entries"]
+    done = [(row["actor"], row["action"], row["target"]) for row in reversed(rows)]
+    assert done[0] == ("p-nadia", "token.create", admin_info.id)
+    assert [action for _, action, _ in done[1:]] == [
+        "token.create", "pin.add", "synonyms.add", "mark.set", "topic.create", "topic.update",
+        "topic.delete", "records.ingest", "records.delete", "pin.remove", "token.create",
+        "token.revoke", "token.create"]
+    assert ("p-claire", "mark.set", "post-0170") in done
+    assert ("p-claire", "topic.delete", "t-audit") in done
+    assert ("p-nadia", "records.delete", "post-9001") in done
+    ingest = next(row for row in rows if row["action"] == "records.ingest")
+    assert "added=1" in ingest["detail"] and "Qui a migré" not in ingest["detail"]
+    assert "pattern=notes de frais" in next(r for r in rows if r["action"] == "pin.add")["detail"]
+    assert admin.split("_", 2)[2] not in repr(rows)  # the id, never the secret
+
+
+def test_page_changes_are_audited(app):  # noqa: F811
+    client = signed_in(app, "p-claire")
+    token = csrf_of(client.get("/search?q=notes+de+frais").get_data(as_text=True))
+    response = client.post("/pins", data={"q": "notes de frais", "item_id": "post-0170",
+                                          "csrf_token": token})
+    assert response.status_code == 302
+    rows = _audit(app.test_client(), token_for(app, "p-nadia"))["entries"]
+    assert any((r["actor"], r["action"]) == ("p-claire", "pin.add") for r in rows)
+
+
+def test_audit_is_for_admins_and_paginated(app):  # noqa: F811
+    client = app.test_client()
+    for person in ("p-ian", "p-julien", "p-claire"):
+        response = client.get("/api/v1/admin/audit", headers=bearer(token_for(app, person)))
+        assert response.status_code == 403
+    assert client.get("/api/v1/admin/audit").status_code == 401
+    admin = token_for(app, "p-nadia")
+    for _ in range(4):
+        token_for(app, "p-julien")
+    first = _audit(client, admin, limit=2)
+    second = _audit(client, admin, limit=2, before=first["next_before"])
+    ids = [row["id"] for row in first["entries"] + second["entries"]]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 4
+    assert client.get("/api/v1/admin/audit?limit=201",
+                      headers=bearer(admin)).status_code == 400
+
+
+def test_token_bucket_refills():
+    now = [0.0]
+    buckets = TokenBuckets(3, clock=lambda: now[0])
+    assert [buckets.take("a") for _ in range(3)] == [0, 0, 0]
+    assert buckets.take("a") == pytest.approx(20.0)  # 3 a minute: one every 20 s
+    assert buckets.take("b") == 0  # another client has its own bucket
+    now[0] = 20.0
+    assert buckets.take("a") == 0 and buckets.take("a") > 0
+
+
+@pytest.fixture
+def limited(sample_index, tmp_path):  # noqa: F811
+    settings = copy_settings(sample_index, tmp_path / "data", demo_login=True,
+                             signin_rate=2, search_rate=3)
+    return create_app(settings)
+
+
+def test_search_is_limited_per_token(limited):
+    client = limited.test_client()
+    token, other = token_for(limited, "p-claire"), token_for(limited, "p-claire")
+    for _ in range(3):
+        assert client.get("/api/v1/search?q=sap", headers=bearer(token)).status_code == 200
+    response = client.get("/api/v1/experts?q=sap", headers=bearer(token))
+    assert response.status_code == 429
+    assert response.get_json()["error"]["code"] == "rate_limited"
+    assert set(response.get_json()["error"]) == {"status", "code", "message", "detail"}
+    assert 1 <= int(response.headers["Retry-After"]) <= 20
+    assert client.get("/api/v1/search?q=sap", headers=bearer(other)).status_code == 200
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200  # not search
+
+
+def test_pages_limit_sign_in_per_address_and_search_per_session(limited):
+    client = signed_in(limited, "p-claire")
+    statuses = [client.get("/search?q=sap").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    signed_in(limited, "p-julien")  # the second sign-in from this address
+    page = limited.test_client()
+    token = csrf_of(page.get("/signin").get_data(as_text=True))
+    response = page.post("/signin", data={"person": "p-ian", "csrf_token": token})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    other = limited.test_client()
+    token = csrf_of(other.get("/signin").get_data(as_text=True))
+    response = other.post("/signin", data={"person": "p-ian", "csrf_token": token},
+                          environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert response.status_code == 302
+
+
+def test_rates_are_settings():
+    assert Settings().search_rate >= 600 and Settings().signin_rate >= 300
+    with pytest.raises(Exception, match="search_rate"):
+        Settings(search_rate=-1)
+
+
+def leaks(records: list[logging.LogRecord], secrets: list[str]) -> list[str]:
+    """Each secret found in a formatted message, its arguments or its traceback."""
+    found = []
+    for record in records:
+        text = record.getMessage() + repr(record.args) + repr(record.exc_info or "")
+        text += record.exc_text or ""
+        found += [secret for secret in secrets if secret in text]
+    return found
+
+
+def test_no_secret_or_viewer_in_logs(app, caplog):  # noqa: F811
+    caplog.set_level(logging.DEBUG)  # the root logger: every logger propagates to it
+    admin = token_for(app, "p-nadia", roles=("connector",))
+    claire = token_for(app, "p-claire")
+    client = signed_in(app, "p-claire")
+    cookie = client.get_cookie("quisait_session")
+    assert cookie is not None
+    client.get("/search?q=notes+de+frais")
+    client.get("/search?q=notes+de+\"frais")  # a syntax error
+    api = app.test_client()
+    api.get("/api/v1/search?q=notes+de+frais", headers=bearer(claire))
+    api.get("/api/v1/experts?q=sap", headers=bearer(claire))
+    api.get("/api/v1/me", headers=bearer(claire + "x"))  # a wrong token
+    ingested = api.post("/api/v1/records", headers=bearer(admin),
+                        json=[{**RECORD, "author": "p-marc"}, {"type": "bad"}])
+    assert ingested.status_code == 400
+    assert api.post("/api/v1/records", headers=bearer(admin),
+                    json=[{**RECORD, "author": "p-marc"}]).status_code == 200
+    assert api.delete("/api/v1/records/post-9001", headers=bearer(admin)).status_code == 200
+    assert caplog.records, "nothing was logged: the capture is not working"
+    secrets = [admin, claire, admin.split("_", 2)[2], claire.split("_", 2)[2],
+               cookie.value, "p-claire", "p-nadia"]
+    assert leaks(caplog.records, secrets) == []
+    # the check itself finds a leak when there is one
+    logging.getLogger("web.auth").debug("token %s", claire)
+    assert leaks(caplog.records, secrets) == [claire, claire.split("_", 2)[2]]
