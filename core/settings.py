@@ -32,7 +32,7 @@ class Settings:
     batch_size: int = 64
     threads: int = 2
     vector_index: str = "auto"
-    hnsw_threshold: int = 200_000
+    hnsw_threshold: int = 100_000
     max_chunks: int = 64
     keyphrases: bool = True
     fusion: str = "weighted"
