@@ -213,8 +213,8 @@ def record_from_dict(data: dict[str, Any]) -> Record:
         values[name] = _convert(cls, name, str(f.type), data[name])
     if not values.get("id") or not isinstance(values["id"], str):
         raise InvalidRecordError("field 'id' must be a non-empty string")
-    _check_enums(kind, values)
-    return cls(**values)  # type: ignore[no-any-return]
+    _check_enums(str(kind), values)
+    return cls(**values)
 
 
 _ENUMS: dict[tuple[str, str], tuple[str, ...]] = {

@@ -196,11 +196,11 @@ def tag_agreement(finder: ExpertFinder, split: Split, tags: int = 10,
 def _model2_bm25(searcher: Searcher, text: str, candidates: frozenset[str]) -> list[str]:
     """The issue's second baseline, on quisait's lexical retrieval: per author, the sum of
     the scores of their posts among the top 100 retrieved (no threads, roles or prior)."""
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = {}
     for hit in searcher.search(plain_query(text), READER, mode="lexical", limit=100):
         if hit.author in candidates:
-            scores[hit.author] += hit.score
-    return sorted(candidates, key=lambda c: (-scores[c], c))
+            scores[hit.author] = scores.get(hit.author, 0.0) + hit.score
+    return sorted(candidates, key=lambda c: (-scores.get(c, 0.0), c))
 
 
 def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",

@@ -93,7 +93,7 @@ class RobertsonBM25F(scoring.BM25F):
     ``ln(1 + (N - n + 0.5) / (n + 0.5))``, instead of Whoosh's ``ln(N / (n + 1)) + 1``
     (which gives common words too much weight), and Anserini's k1 0.9, b 0.4."""
 
-    def idf(self, searcher, fieldname, text):  # type: ignore[no-untyped-def]
+    def idf(self, searcher, fieldname, text):
         frequency = searcher.doc_frequency(fieldname, text)
         total = searcher.doc_count_all()
         return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
@@ -209,7 +209,7 @@ class FullTextIndex:
             raise
         return applied
 
-    def _writer(self, fresh: bool):  # type: ignore[no-untyped-def]
+    def _writer(self, fresh: bool):
         """A writer (the caller holds the lock); a big first build analyses documents in
         ``procs`` processes."""
         if fresh and self.procs > 1 and isinstance(self.storage, FileStorage):
@@ -217,7 +217,7 @@ class FullTextIndex:
                                      _lk=False, subargs={"limitmb": 128})
         return self.index.writer(limitmb=256, _lk=False)
 
-    def searcher(self):  # type: ignore[no-untyped-def]
+    def searcher(self):
         """A Whoosh searcher over the latest committed segments (see :class:`RobertsonBM25F`)."""
         return self.index.searcher(weighting=RobertsonBM25F(K1=BM25_K1, B=BM25_B))
 

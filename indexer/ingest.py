@@ -126,6 +126,8 @@ class Ingestor:
 
     def _resolve_group(self, record: Record) -> Record:
         """Answers and comments take their thread's group (fail closed when unknown)."""
+        if not isinstance(record, Post | Comment):
+            return record
         parent = record.post if isinstance(record, Comment) else (
             record.parent if isinstance(record, Post) else None)
         if not parent:
@@ -164,6 +166,7 @@ def item_values(record: Post | Comment | Document) -> dict[str, Any]:
     else:
         title, kind, tags, parent = record.title, record.kind, record.tags, record.parent
         text = body_text(record.body, record.body_format)
+    updated = getattr(record, "updated", None)
     return {
         "id": record.id,
         "type": type(record).__name__.lower(),
@@ -176,5 +179,5 @@ def item_values(record: Post | Comment | Document) -> dict[str, Any]:
         "lang": record.lang or detect_language(f"{title}\n{text}"),
         "tags": json.dumps(list(tags), ensure_ascii=False),
         "created": record.created.isoformat(),
-        "updated": record.updated.isoformat() if getattr(record, "updated", None) else None,
+        "updated": updated.isoformat() if updated else None,
     }

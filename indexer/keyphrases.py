@@ -86,8 +86,8 @@ def extract_keyphrases(title: str, text: str, language: str,
         scores[key] = sum(degree[w] / frequency[w] for w in content) + candidates.count(phrase)
     ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
     unique: dict[str, tuple[str, float]] = {}
-    for phrase, score in ranked:
-        unique.setdefault(fold(phrase), (phrase, round(score, 3)))
+    for text, score in ranked:
+        unique.setdefault(fold(text), (text, round(score, 3)))
     return list(unique.values())[:top]
 
 

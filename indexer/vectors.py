@@ -41,6 +41,7 @@ EXACT_SUBSET = 50_000
 
 
 def _new_faiss(dimension: int, kind: str) -> faiss.Index:
+    inner: faiss.Index
     if kind == "hnsw":
         inner = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = 80
@@ -244,8 +245,9 @@ class VectorIndex:
                 return self._exact_subset(query, k, permitted)
         bitmap = np.packbits(mask, bitorder="little")
         selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
-        params = (faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, k))
-                  if self.kind == "hnsw" else faiss.SearchParameters(sel=selector))
+        params = (faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
+            sel=selector, efSearch=max(128, k))
+                  if self.kind == "hnsw" else faiss.SearchParameters(sel=selector))  # type: ignore[call-arg]
         scores, vids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         return [(int(self.owners[v]), int(self.ordinals[v]), float(s))
                 for s, v in zip(scores[0], vids[0], strict=True) if v >= 0]

@@ -27,7 +27,7 @@ class ExitCode(enum.IntEnum):
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]  # type: ignore[no-any-return]
+    return ctx.obj["settings"]
 
 
 def _fail(exc: QuisaitError) -> None:
