@@ -19,7 +19,7 @@ Prints requests/s, p50/p95/p99 per endpoint, the 4xx seen, the errors (5xx, time
 transport errors) and the verification; exits 1 on any error or verification failure.
 
 Usage: ``python bench/load.py [--size 10000|100000] [--clients 16] [--seconds 60]
-[--data-dir DIR] [--server-threads 8] [--timeout 60] [--seed 0]``.
+[--data-dir DIR] [--server-threads 8] [--timeout 60] [--seed 0] [--read-only]``.
 """
 
 from __future__ import annotations
@@ -257,7 +257,7 @@ class Client(threading.Thread):
                     break
                 endpoint = self.rng.choices(list(MIX), list(MIX.values()))[0]
                 if endpoint == "delete" and not self.mine:
-                    endpoint = "ingest"
+                    endpoint = "ingest" if MIX["ingest"] else "search"
                 getattr(self, endpoint)()
         finally:
             self.http.close()
@@ -414,11 +414,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=60.0, help="per request, seconds")
     parser.add_argument("--ready-timeout", type=float, default=300.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--read-only", action="store_true",
+                        help="no ingestion or deletion (to tell the cost of writes apart)")
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
+    if args.read_only:
+        for endpoint in ("ingest", "delete"):
+            MIX[endpoint] = 0.0
     data_dir, source = prepare_data(args)
     plan = make_plan(data_dir, source, args.seed)
     log(f"{len(plan.readers)} readers ({', '.join(sorted({r.kind for r in plan.readers}))}), "
@@ -443,7 +448,7 @@ def main() -> int:
             results.errors.append(f"clients still running: {stuck}")
         facts = summary(results, elapsed)
         print(f"# {args.clients} clients, {elapsed:.1f} s, corpus {data_dir.name}, "
-              f"server threads {args.server_threads}")
+              f"server threads {args.server_threads}{', read-only' if args.read_only else ''}")
         print_table(facts)
         for error in results.errors[:20]:
             print(f"  error: {error}")
