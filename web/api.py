@@ -27,9 +27,12 @@ def searcher() -> Searcher:
     return cast(Searcher, current_app.extensions["quisait"].searchers.get())
 
 
-def readable_item(item_id: str, viewer: Viewer) -> Item:
-    """The item if the viewer may read it; 404 otherwise, exactly as if it did not exist."""
-    found = searcher()
+def readable_item(item_id: str, viewer: Viewer, found: Searcher | None = None) -> Item:
+    """The item if the viewer may read it; 404 otherwise, exactly as if it did not exist.
+
+    Pass the request's searcher when the caller uses it again: a second ``searcher()``
+    after a write would reopen it and close the first one under the caller."""
+    found = found or searcher()
     item = found.catalog.item(item_id)
     if item is None or item.group not in found.permitted_groups(viewer.person):
         raise NotFound(f"no post {item_id!r}")
@@ -72,9 +75,10 @@ def search() -> Any:
 @require_roles()
 def similar(item_id: str) -> Any:
     viewer = api_viewer()
-    item = readable_item(item_id, viewer)
+    found = searcher()
+    item = readable_item(item_id, viewer, found)
     limit = params.integer("limit", 10, 1, MAX_LIMIT)
-    hits = searcher().similar(item.id, viewer.person, limit=limit)
+    hits = found.similar(item.id, viewer.person, limit=limit)
     return jsonify({"id": item.id, "hits": [hit_json(hit) for hit in hits]})
 
 
@@ -82,7 +86,8 @@ def similar(item_id: str) -> Any:
 @require_roles()
 def post(item_id: str) -> Any:
     viewer = api_viewer()
-    return jsonify(post_json(searcher(), readable_item(item_id, viewer)))
+    found = searcher()
+    return jsonify(post_json(found, readable_item(item_id, viewer, found)))
 
 
 @api.post("/records")

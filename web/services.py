@@ -105,6 +105,26 @@ class SearcherPool:
             local.searcher = None
 
 
+def catch_up(settings: Settings) -> None:
+    """Bring the derived indexes up to the catalog before serving: a crash between an
+    ingestion's catalog commit and its index update leaves them behind, and the records
+    it acknowledged must be searchable after a restart."""
+    from indexer import Catalog, catalog_path, update_indexes
+    from indexer.pipeline import data_lock
+
+    if not catalog_path(settings).exists():
+        return
+    try:
+        with data_lock(settings):
+            catalog = Catalog(catalog_path(settings))
+            try:
+                update_indexes(settings, catalog)
+            finally:
+                catalog.close()
+    except QuisaitError as exc:  # another indexer holds the lock, or a mismatch: /readyz says
+        log.warning("indexes not brought up to the catalog at start: %s", exc)
+
+
 @dataclass
 class Services:
     """Everything the app opens once per process."""
@@ -118,6 +138,7 @@ class Services:
     @classmethod
     def open(cls, settings: Settings) -> Services:
         folder = Path(settings.data_dir)
+        catch_up(settings)
         return cls(settings, SearcherPool(settings), TokenStore.open(folder),
                    IntroductionStore.open(folder))
 
