@@ -7,10 +7,8 @@ the server is killed with SIGKILL while requests are in flight, and started agai
 every post of an acknowledged request is readable and found by a search of its word;
 every request without an answer is all or nothing (its three posts all present, or all
 absent); writes resume.  A post present in the catalog should also be in the full-text
-index right after the restart (never readable by id yet missing from search): today it
-is not when the kill lands between the catalog commit and the index update, and the
-test then ends as an xfail naming the requests (see README, "Reliability and
-performance").
+index right after the restart (never readable by id yet missing from search): the
+server brings the indexes up to the catalog before serving.
 """
 
 from __future__ import annotations
@@ -171,12 +169,9 @@ def test_kill_9_during_ingestion_loses_no_acknowledged_record(
             for number in in_flight:
                 states = {state(number, i) for i in range(BATCH)}
                 assert states in ({(True, True)}, {(False, False)}), (number, states)
-        # known bug: a request killed after its catalog commit but before the index update
-        # leaves posts readable by id (the catalog) yet missing from search until the next
-        # write, because the server does not bring the indexes up to the catalog on start
+        # a request killed after its catalog commit but before the index update must not
+        # leave posts readable by id yet missing from search after the restart
         half_written = sorted(n for n, states in after_restart.items() if (True, False) in states)
-        if half_written:
-            pytest.xfail(f"committed but not indexed after restart: requests {half_written} "
-                         "(the server should catch the indexes up to the catalog on start)")
+        assert not half_written, f"committed but not indexed after restart: {half_written}"
     finally:
         stop(process)
