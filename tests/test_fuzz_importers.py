@@ -153,6 +153,11 @@ def test_truncated_posts_file_keeps_every_complete_row(cut_seed, mangle):
                    <= cut)
     assert len(posts) == complete, (cut, damaged[-80:])
     assert [p.id for p in posts] == [f"se-site-p{i}" for i in range(1, complete + 1)]
+    # a cut after the closing tag (only the final newline lost) leaves a whole document
+    whole = cut >= raw.rindex(b"</posts>") + len(b"</posts>") and mangle != 1
+    if whole:
+        assert problems == []
+        return
     assert len(problems) == 1 and "malformed XML" in problems[0].reason
     assert problems[0].location.startswith("line ")
 
