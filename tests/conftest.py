@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from core.settings import Settings
 from indexer.embeddings import Chunk
+
+# The default run replays the same examples every time (a red CI is then a real change);
+# HYPOTHESIS_PROFILE=explore draws new ones, to look for bugs on purpose.
+hypothesis_settings.register_profile("replay", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "replay"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
