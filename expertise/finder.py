@@ -19,7 +19,7 @@ from typing import Any
 from core.errors import NotFoundError
 from core.records import Group, Person
 from expertise.activity import ActivityTable
-from expertise.people import PersonPage, person_page
+from expertise.people import PersonPage, person_page, person_state
 from expertise.routing import Routing, route_post, route_text, unanswered
 from expertise.scoring import (
     HALF_LIFE_DAYS,
@@ -149,7 +149,7 @@ class ExpertFinder:
             return []
         now = now or datetime.now(UTC)
         hits = self.searcher.search(query, person, mode=mode, limit=self.depth)
-        credits, shown = self._credit(hits, allowed, now)
+        credits = self._credit(hits, allowed, now)
         people = self.rankable(person, allowed)
         text = query if isinstance(query, str) else query.free_text()
         profile = self._profile_scores(text, people)
@@ -169,10 +169,10 @@ class ExpertFinder:
         scored = combine(signals, pool,
                          get_weighting(weighting) if weighting else self.weighting)
         order = sorted(pool, key=lambda p: (-scored[p][0], p))[:limit]
-        found = [self._expert(people[p], scored[p], credits.get(p, []), shown, last.get(p), text)
+        found = [self._expert(people[p], scored[p], credits.get(p, []), last.get(p), text)
                  for p in order]
         if include_inactive:
-            found += self._inactive(person, allowed, credits, shown, last, text)
+            found += self._inactive(person, allowed, credits, last, text)
         return found
 
     def is_km_lead(self, viewer: str | Person | None) -> bool:
@@ -235,7 +235,7 @@ class ExpertFinder:
         self.topics.close()
 
     def _credit(self, hits: list[Hit], allowed: frozenset[str],
-                now: datetime) -> tuple[dict[str, list[tuple[float, Evidence]]], dict[str, Hit]]:
+                now: datetime) -> dict[str, list[tuple[float, Evidence]]]:
         """Model 2 over threads: each retrieved thread credits everyone in it by role."""
         top = max((h.score for h in hits), default=0.0)
         relevance: dict[str, float] = {}
@@ -262,9 +262,9 @@ class ExpertFinder:
                       * quality(int(data.get("score") or 0), int(data.get("reactions") or 0))
                       * recency(item.created, now, self.half_life_days))
             if credit > 0:
-                credits[item.author].append((credit, self._evidence(item, role, credit, by_id,
-                                                                    shown)))
-        return credits, shown
+                credits[item.author].append((credit, self._evidence(item, data, role, credit,
+                                                                    by_id, shown)))
+        return credits
 
     def _root(self, hit: Hit) -> str:
         if hit.kind == "comment" and hit.parent:
@@ -282,13 +282,13 @@ class ExpertFinder:
             return item.parent
         return item.id
 
-    def _evidence(self, item: Item, role: str, credit: float, by_id: dict[str, Item],
-                  shown: dict[str, Hit]) -> Evidence:
+    def _evidence(self, item: Item, data: dict[str, Any], role: str, credit: float,
+                  by_id: dict[str, Item], shown: dict[str, Hit]) -> Evidence:
         root = by_id.get(self._item_root(item, by_id))
         title = item.title or (root.title if root else "") or item.text[:80]
         hit = shown.get(item.id)
         text = hit.snippet if hit else snippet(item.text, ())
-        url = str(json.loads(item.data).get("url") or f"/posts/{item.id}")
+        url = str(data.get("url") or f"/posts/{item.id}")
         return Evidence(item_id=item.id, title=title, snippet=text, url=url, role=role,
                         created=item.created, group=item.group, credit=round(credit, 4))
 
@@ -319,8 +319,8 @@ class ExpertFinder:
         return self._profiles[key]
 
     def _expert(self, person: Person, scored: tuple[float, dict[str, float]],
-                credits: list[tuple[float, Evidence]], shown: dict[str, Hit],
-                last: datetime | None, subject: str, state: str = "active") -> Expert:
+                credits: list[tuple[float, Evidence]], last: datetime | None, subject: str,
+                state: str = "active") -> Expert:
         ranked = sorted(credits, key=lambda pair: -pair[0])
         evidence = tuple(e for _, e in ranked[:EVIDENCE_SHOWN])
         roles = [e.role for _, e in credits]
@@ -332,15 +332,14 @@ class ExpertFinder:
                       last_activity=last, why=why(subject, credits, person), state=state)
 
     def _inactive(self, viewer: Person, allowed: frozenset[str],
-                  credits: dict[str, list[tuple[float, Evidence]]], shown: dict[str, Hit],
+                  credits: dict[str, list[tuple[float, Evidence]]],
                   last: dict[str, datetime], subject: str) -> list[Expert]:
         everyone = self.rankable(viewer, allowed, include_inactive=True)
         flagged = []
         for ident, person in sorted(everyone.items()):
-            state = ("departed" if person.status != "active"
-                     else "opted_out" if person.opted_out else "")
-            if state and credits.get(ident):
-                flagged.append(self._expert(person, (0.0, {}), credits[ident], shown,
+            state = person_state(person)
+            if state != "active" and credits.get(ident):
+                flagged.append(self._expert(person, (0.0, {}), credits[ident],
                                             last.get(ident), subject, state))
         return flagged
 

@@ -71,6 +71,13 @@ def _matches(skill: str, topic: str) -> bool:
     return bool(a and b) and (a <= b or b <= a) or fold(skill.lower()) == fold(topic.lower())
 
 
+def person_state(person: Person) -> str:
+    """active, departed or opted_out: how a person may appear in rankings."""
+    if person.status != "active":
+        return "departed"
+    return "opted_out" if person.opted_out else "active"
+
+
 def _written_about(skill: str, items: list[Item]) -> bool:
     """The skill's words occur together in at least MIN_SUPPORT of the person's items."""
     words = _terms(skill)
@@ -114,9 +121,7 @@ def person_page(finder: ExpertFinder, person_id: str, viewer: Person,
     kinds: dict[str, int] = defaultdict(int)
     for item in items:
         kinds[item.kind] += 1
-    state = ("departed" if person.status != "active" else
-             "opted_out" if person.opted_out else "active")
-    return PersonPage(person=person, state=state, topics=topics, declared=declared,
+    return PersonPage(person=person, state=person_state(person), topics=topics, declared=declared,
                       suggestions=suggestions, declared_only=declared_only, groups=groups,
                       similar=_similar(finder, person, names, viewer),
                       activity=dict(kinds), last_activity=items[0].created if items else None)
