@@ -15,7 +15,7 @@ from flask import Flask, Response, jsonify, redirect, render_template, request, 
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from core.errors import QuisaitError
+from core.errors import NotFoundError, QuisaitError
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +49,9 @@ class Forbidden(WebError):
     code = "forbidden"
 
 
-class NotFound(WebError):
-    """Also the answer for what exists but the viewer may not read (no existence leak)."""
-
-    status = 404
-    code = "not_found"
+class NotFound(WebError, NotFoundError):
+    """Also the answer for what exists but the viewer may not read (no existence leak);
+    the web's :class:`core.errors.NotFoundError`, with structured detail."""
 
 
 class RateLimited(WebError):
