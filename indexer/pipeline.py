@@ -187,7 +187,7 @@ def _update_fulltext(settings: Settings, catalog: Catalog, report: IndexReport,
 
 def _update_vectors(settings: Settings, catalog: Catalog, report: IndexReport,
                     progress: bool) -> None:
-    index = VectorIndex.open(settings.data_dir / "vectors", settings)
+    index = VectorIndex.open(settings.data_dir / "vectors", settings, load=False)
     with _progress(_pending(catalog, index.generation), "embeddings", progress) as bar:
         report.vector_changes = index.catch_up(catalog, lambda: load_encoder(settings), bar)
 

@@ -27,6 +27,7 @@ from core.settings import Settings
 from core.visibility import readable_groups, visible_groups
 from indexer import Catalog, FullTextIndex, Item, VectorIndex, catalog_path, load_encoder
 from indexer.analysis import detect_language
+from indexer.vectors import MANIFEST
 from search import signals
 from search.curation import Curation
 from search.facts import Facts, item_facts
@@ -45,14 +46,14 @@ CANDIDATES = 100
 CONFIDENT_Z = 3.8
 
 
-_VECTORS: OrderedDict[tuple[str, Settings], tuple[tuple[int, ...], VectorIndex]] = OrderedDict()
+_VECTORS: OrderedDict[tuple[str, Settings], _Shared] = OrderedDict()
 _VECTORS_LOCK = threading.Lock()
 _VECTORS_KEPT = 8
 
 
 def _file_stamp(folder: Any) -> tuple[int, ...]:
     stamp: list[int] = []
-    for name in ("vectors.npz", "state.json", "params.json"):
+    for name in (MANIFEST, "state.json", "params.json"):
         try:
             info = os.stat(folder / name)
             stamp += [info.st_ino, info.st_mtime_ns, info.st_size]
@@ -61,23 +62,43 @@ def _file_stamp(folder: Any) -> tuple[int, ...]:
     return tuple(stamp)
 
 
+@dataclass
+class _Shared:
+    stamp: tuple[int, ...]
+    vectors: VectorIndex | None
+    loading: threading.Lock = field(default_factory=threading.Lock)
+
+
 def shared_vectors(settings: Settings) -> VectorIndex:
-    """The vector index of a data folder, loaded once per version of its files and
-    shared read-only by every searcher of the process (the web server's threads):
-    each thread loading its own copy cost 0.5 s and 300 MB per thread at 100k posts."""
+    """The vector index of a data folder, shared read-only by every searcher of the
+    process (the web server's threads) and brought up to its files when they change.
+
+    Each thread loading its own copy cost 0.5 s and 300 MB per thread at 100k posts.
+    A new version shares the rows and graph of the previous one and reads only the
+    added rows (:meth:`VectorIndex.reopened`); while one thread reads them, the others
+    go on with the version they had: readers never wait for a writer."""
     folder = settings.data_dir / "vectors"
     key = (str(folder.resolve()), settings)
-    with _VECTORS_LOCK:  # one loader at a time: the others then find it loaded
-        stamp = _file_stamp(folder)
-        cached = _VECTORS.get(key)
-        if cached is not None and cached[0] == stamp:
-            _VECTORS.move_to_end(key)
-            return cached[1]
-        vectors = VectorIndex.open(folder, settings)
-        _VECTORS[key] = (_file_stamp(folder), vectors)
+    with _VECTORS_LOCK:
+        entry = _VECTORS.setdefault(key, _Shared((), None))
+        _VECTORS.move_to_end(key)
         while len(_VECTORS) > _VECTORS_KEPT:
             _VECTORS.popitem(last=False)
-        return vectors
+    stamp = _file_stamp(folder)
+    if entry.vectors is not None and entry.stamp == stamp:
+        return entry.vectors
+    # the first load makes everyone wait (there is nothing else to answer with)
+    if not entry.loading.acquire(blocking=entry.vectors is None):
+        assert entry.vectors is not None
+        return entry.vectors
+    try:
+        if entry.vectors is None or entry.stamp != stamp:
+            vectors = (VectorIndex.open(folder, settings) if entry.vectors is None
+                       else entry.vectors.reopened())
+            entry.vectors, entry.stamp = vectors, stamp
+        return entry.vectors
+    finally:
+        entry.loading.release()
 
 
 @dataclass(frozen=True)
@@ -122,6 +143,7 @@ class Searcher:
         self._generation = catalog.generation  # of the people and groups above
         self._whoosh: Any = None
         self._view: LexicalView | None = None
+        self._follow_vectors = False  # pick up new versions of the shared vector index
         # load_encoder is looked up here at each call (tests and the bench replace it)
         self.semantic = SemanticRetriever(settings, catalog, vectors,
                                           lambda: load_encoder(settings))
@@ -139,6 +161,7 @@ class Searcher:
                      if settings.query_log != "off" else None)
         searcher = cls(settings, catalog, fulltext, vectors, Curation.open(settings.data_dir),
                        query_log)
+        searcher._follow_vectors = settings.embeddings
         searcher.warm_up()
         return searcher
 
@@ -168,21 +191,29 @@ class Searcher:
         self.catalog.close()
 
     def _whoosh_searcher(self) -> Any:
-        """One Whoosh searcher, reopened only when the index has new segments."""
-        if self._whoosh is None or self._whoosh.reader().segments() is None:
-            # (Whoosh cannot refresh the reader of an index without segments: reopen it)
-            if self._whoosh is not None:
-                self._whoosh.close()
-            self._whoosh = self.fulltext.searcher()
-        else:
-            self._whoosh = self._whoosh.refresh()
+        """One Whoosh searcher, reopened when the index has a new generation.
+
+        Not Whoosh's ``refresh()``: it reuses the reader of a segment whose deletions
+        changed, with the old deletions (a deleted post stayed in the facet counts)."""
+        if self._whoosh is not None:
+            reader = self._whoosh.reader()
+            if self.fulltext.index.latest_generation() == reader.generation():
+                return self._whoosh
+            self._whoosh.close()
+        self._whoosh = self.fulltext.searcher()
         return self._whoosh
 
     def _refresh_view(self) -> LexicalView:
         """Vectorised scoring and cached masks over the latest Whoosh searcher: a new
-        searcher (new segments, deletions) starts a new view, with empty caches.
-        Called once per public call, so that every part of one answer (masks, scores,
-        document numbers) comes from the same segments."""
+        searcher (new segments, deletions) starts a new view, with empty caches; and
+        the latest version of the shared vector index.  Called once per public call, so
+        that every part of one answer (masks, scores, document numbers, vector ids)
+        comes from the same version of each index."""
+        if self._follow_vectors:
+            vectors = shared_vectors(self.settings)
+            if vectors is not self.vectors:
+                self.vectors = vectors
+                self.semantic.use(vectors)
         searcher = self._whoosh_searcher()
         if self._view is None or self._view.searcher is not searcher:
             self._view = LexicalView(searcher)

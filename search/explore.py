@@ -161,8 +161,8 @@ def more_like_this(searcher: Searcher, item_id: str, viewer: str | None,
     vectors = searcher.vectors
     if vectors is not None and len(vectors):
         own = np.nonzero(vectors.owners == item.rowid)[0]
-        if len(own) and vectors.index is not None:
-            query_vector = np.asarray(vectors.index.reconstruct(int(own[0])))
+        if len(own):
+            query_vector = vectors.vectors(own[:1])[0]
             mask = searcher._group_mask(allowed)
             rankings["semantic"] = [(r, s) for r, _, s in vectors.search(query_vector, 150, mask)]
     fused = fuse(searcher.settings.fusion, rankings, searcher.settings.semantic_weight)

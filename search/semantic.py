@@ -3,8 +3,9 @@
 A query is encoded once (the last few hundred query vectors are kept); the vector
 ids a set of readable groups may see, and the random sample of them that a query's
 background similarity is measured against, are kept per set of groups and dropped
-whenever the catalog changes (an item may have moved to another group).  Flat
-indexes are scanned by numpy (:mod:`search.vectorscan`), HNSW ones by FAISS.
+whenever the catalog or the vector index changes (an item may have moved to another
+group).  The searcher hands in a new vector index when its files change
+(:meth:`use`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import numpy as np
 from core.settings import Settings
 from indexer import Catalog, VectorIndex
 from search.lexical import Lru
-from search.vectorscan import FlatScan
 
 BACKGROUND_Z = 2.5
 BACKGROUND_SIZE = 512
@@ -39,8 +39,12 @@ class SemanticRetriever:
         self.encoder = encoder
         self.query_vectors = Lru(QUERY_VECTORS_KEPT)
         self._masks = Lru(MASKS_KEPT)  # emptied with the group codes
-        self._codes: tuple[int, np.ndarray, list[str]] | None = None
-        self._flat: FlatScan | None = None
+        # (catalog generation, the vector index they were made for, codes, group names)
+        self._codes: tuple[int, VectorIndex, np.ndarray, list[str]] | None = None
+
+    def use(self, vectors: VectorIndex | None) -> None:
+        """Search this version of the vector index from now on."""
+        self.vectors = vectors
 
     def warm_up(self) -> None:
         """Load the model and make its first (slow) call; compute the group codes."""
@@ -80,25 +84,20 @@ class SemanticRetriever:
 
     def _nearest(self, vector: np.ndarray, k: int,
                  mask: np.ndarray) -> list[tuple[int, int, float]]:
-        """Exact neighbours by numpy over a flat index; FAISS's own search otherwise."""
         assert self.vectors is not None
-        if not FlatScan.usable(self.vectors):
-            return self.vectors.search(vector, k, mask)
-        if self._flat is None or not self._flat.current(self.vectors):
-            self._flat = FlatScan(self.vectors)
-        return self._flat.search(vector, k, mask)
+        return self.vectors.search(vector, k, mask)
 
     def _background(self, vector: np.ndarray, mask: np.ndarray,
                     allowed: frozenset[str] | None) -> tuple[float, float] | None:
         """Mean and spread of the query's similarity to a fixed random sample of the
         passages the viewer may read (never to others: no statistic of a secret group
         shapes what an outsider sees).  The sample is kept per set of readable groups."""
-        assert self.vectors is not None and self.vectors.index is not None
+        assert self.vectors is not None
         chosen = (self._background_sample(mask) if allowed is None else self._masks.get(
             ("background", allowed), lambda: self._background_sample(mask)))
         if chosen is None:
             return None
-        sample = self.vectors.index.reconstruct_batch(chosen)
+        sample = self.vectors.vectors(chosen)
         similarities = sample @ vector
         return float(similarities.mean()), float(similarities.std()) or 1.0
 
@@ -122,18 +121,25 @@ class SemanticRetriever:
         return self._masks.get(("groups", allowed), make)
 
     def _group_codes(self) -> tuple[np.ndarray, list[str]]:
-        """For each vector id, the index of its item's group in a name list; recomputed
-        when the catalog changes (an item may have moved to another group)."""
+        """For each vector id, the index of its item's group in a name list (-1: no live
+        item); recomputed when the catalog or the vector index changes (an item may have
+        moved to another group)."""
         assert self.vectors is not None
         generation = self.catalog.generation
-        if self._codes and self._codes[0] == generation:
-            return self._codes[1], self._codes[2]
+        if self._codes and self._codes[0] == generation and self._codes[1] is self.vectors:
+            return self._codes[2], self._codes[3]
         rows = self.catalog.db.execute("SELECT rowid, group_id FROM items WHERE deleted = 0")
-        group_of = dict(rows.fetchall())
-        names = sorted(set(group_of.values()))
+        pairs = rows.fetchall()
+        names = sorted({group for _, group in pairs})
         position = {name: i for i, name in enumerate(names)}
-        codes = np.array([position.get(group_of.get(int(r), ""), -1) for r in self.vectors.owners],
-                         dtype=np.int64)
-        self._codes = (generation, codes, names)
+        rowids = np.array([rowid for rowid, _ in pairs], dtype=np.int64)
+        groups = np.array([position[group] for _, group in pairs], dtype=np.int64)
+        order = np.argsort(rowids)
+        rowids, groups = rowids[order], groups[order]
+        owners = self.vectors.owners
+        at = np.clip(np.searchsorted(rowids, owners), 0, max(len(rowids) - 1, 0))
+        found = (owners >= 0) & (rowids[at] == owners) if len(rowids) else owners < -1
+        codes = np.where(found, groups[at] if len(rowids) else -1, -1).astype(np.int64)
+        self._codes = (generation, self.vectors, codes, names)
         self._masks = Lru(MASKS_KEPT)
         return codes, names

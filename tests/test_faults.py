@@ -31,7 +31,7 @@ from core.settings import Settings
 from indexer import Catalog, FullTextIndex, VectorIndex, catalog_path, index_sources
 from indexer.pipeline import IndexWriteError
 from quisait.cli import ExitCode, cli
-from search import Searcher
+from search import Searcher, engine
 from tests.conftest import ROOT, HashingEncoder, write_jsonl
 from tests.test_pipeline import corpus, post
 
@@ -140,24 +140,44 @@ def test_full_disk_in_the_fulltext_commit(indexed, names, budget):
         assert results(settings)[("quantum flux", "p-ana", mode)][0] == "new1"
 
 
-def test_full_disk_while_writing_the_vector_file(indexed, encoder):
-    settings, source = indexed
-    vectors = settings.data_dir / "vectors" / "vectors.npz"
-    before, stored = results(settings), digest(vectors)
-    fdopen = os.fdopen
+def _vector_files(folder: Path) -> dict[str, str]:
+    """Digests of the vector index as readers see it: the manifest, and the matrix rows it
+    counts (rows a failed writer appended past them are not part of the index)."""
+    manifest = folder / "manifest.npz"
+    with np.load(manifest) as stored:
+        size = len(stored["owners"]) * int(stored["dimension"]) * 4
+        matrix = folder / f"matrix-{int(stored['epoch'])}.f32"
+    return {"manifest": digest(manifest),
+            "rows": hashlib.sha256(matrix.read_bytes()[:size]).hexdigest()}
 
-    def failing_fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+
+@pytest.mark.parametrize("where", ["rows", "manifest"])
+def test_full_disk_while_writing_the_vector_index(indexed, encoder, where):
+    settings, source = indexed
+    folder = settings.data_dir / "vectors"
+    before, stored = results(settings), _vector_files(folder)
+    fdopen, real_open = os.fdopen, open
+
+    def failing_fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:  # the manifest's writer
         handle = fdopen(fd, *args, **kwargs)
         name = os.readlink(f"/proc/self/fd/{fd}")
-        return FullDisk(handle, [100]) if ".vectors.npz." in name else handle
+        return FullDisk(handle, [100]) if ".manifest.npz." in name else handle
+
+    def failing_open(path: Any, *args: Any, **kwargs: Any) -> Any:  # the rows' appender
+        handle = real_open(path, *args, **kwargs)
+        return FullDisk(handle, [100]) if str(path).endswith(".f32") else handle
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("indexer.params.os.fdopen", failing_fdopen)
+        if where == "manifest":
+            patch.setattr("indexer.params.os.fdopen", failing_fdopen)
+        else:
+            patch.setattr("indexer.vectors.open", failing_open, raising=False)
         with pytest.raises(IndexWriteError, match="updating the vector index.*No space left"):
             index_sources(settings, [str(source)])
-    assert digest(vectors) == stored, "the vector file must be replaced whole or not at all"
-    assert sorted(p.name for p in vectors.parent.iterdir()) == [
-        "params.json", "state.json", "vectors.npz"], "no temporary file may be left behind"
+    assert _vector_files(folder) == stored, "the index must change whole or not at all"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "manifest.npz", "matrix-0.f32", "params.json", "state.json"], \
+        "no temporary file may be left behind"
     after = results(settings)
     assert after[("zorbaflux", "p-bo", "semantic")] == before[("zorbaflux", "p-bo", "semantic")]
     assert "new1" not in after[("quantum flux", "p-ana", "semantic")]
@@ -196,11 +216,12 @@ def _truncate(path: Path) -> None:
 
 
 def _drop_an_owner(path: Path) -> None:
-    """A readable vector file whose last passage lost its owner."""
+    """A readable manifest whose last passage lost its ordinal."""
     with np.load(path) as stored:
         arrays = {name: stored[name] for name in stored.files}
-    arrays["owners"], arrays["ordinals"] = arrays["owners"][:-1], arrays["ordinals"][:-1]
-    np.savez(path, **arrays)
+    arrays["ordinals"] = arrays["ordinals"][:-1]
+    with open(path, "wb") as out:
+        np.savez(out, **arrays)
 
 
 def _one(folder: Path, pattern: str) -> Path:
@@ -209,9 +230,12 @@ def _one(folder: Path, pattern: str) -> Path:
 
 
 CORRUPTIONS = {
-    "truncated vectors.npz": ("vectors/vectors.npz", lambda d: _truncate(d / "vectors.npz")),
-    "missing vectors.npz": ("vectors.npz is missing", lambda d: (d / "vectors.npz").unlink()),
-    "vectors.npz out of step": ("inconsistent", lambda d: _drop_an_owner(d / "vectors.npz")),
+    "truncated manifest": ("vectors/manifest.npz is unreadable",
+                           lambda d: _truncate(d / "manifest.npz")),
+    "missing manifest": ("manifest.npz is missing", lambda d: (d / "manifest.npz").unlink()),
+    "manifest out of step": ("inconsistent", lambda d: _drop_an_owner(d / "manifest.npz")),
+    "truncated matrix": ("the manifest counts", lambda d: _truncate(d / "matrix-0.f32")),
+    "missing matrix": ("matrix-0.f32 holds 0 bytes", lambda d: (d / "matrix-0.f32").unlink()),
     "missing toc": ("lost its table of contents", lambda d: _one(d, "*.toc").unlink()),
     "truncated toc": ("fulltext is unreadable", lambda d: _truncate(_one(d, "*.toc"))),
     "missing segment": ("fulltext is unreadable", lambda d: _one(d, "*.seg").unlink()),
@@ -226,8 +250,9 @@ CORRUPTIONS = {
     "state.json garbage": ("state.json is corrupt",
                            lambda d: (d / "state.json").write_text('{"generation": "x"}')),
 }
-FOLDER_OF = {"truncated vectors.npz": "vectors", "missing vectors.npz": "vectors",
-             "vectors.npz out of step": "vectors"}
+FOLDER_OF = {name: "vectors" for name in ("truncated manifest", "missing manifest",
+                                          "manifest out of step", "truncated matrix",
+                                          "missing matrix")}
 
 
 @pytest.mark.parametrize("name", list(CORRUPTIONS))
@@ -239,6 +264,9 @@ def test_damaged_index_files_are_a_clear_error_and_rebuild_repairs_them(indexed,
     folder = settings.data_dir / FOLDER_OF.get(name, "fulltext")
     message, damage = CORRUPTIONS[name]
     damage(folder)
+    # this process still holds the loaded vectors (a server keeps answering from them);
+    # a new process would read the damaged files: forget them
+    engine._VECTORS.clear()
     for command in (["search", "kubernetes", "--as", "p-ana"], ["index", str(source), "--quiet"]):
         result = run("--data-dir", str(settings.data_dir), *command)
         assert result.exit_code == ExitCode.MISMATCH, (command, result.output)
@@ -273,7 +301,7 @@ def test_an_index_of_no_items_survives_a_restart(tmp_path, encoder):
     source = write_jsonl(tmp_path / "people.jsonl", corpus()[:3])
     settings = Settings(data_dir=tmp_path / "data")
     index_sources(settings, [str(source)])
-    assert VectorIndex.open(settings.data_dir / "vectors", settings).index is None
+    assert VectorIndex.open(settings.data_dir / "vectors", settings).rows == 0
     write_jsonl(source, corpus())
     index_sources(settings, [str(source)])
     assert results(settings)[("kubernetes deployment", "p-ana", "semantic")]
@@ -283,7 +311,7 @@ def test_an_index_of_no_items_survives_a_restart(tmp_path, encoder):
 
 def test_a_changed_model_setting_refuses_to_mix_vectors(indexed, encoder):
     settings, source = indexed
-    vectors = settings.data_dir / "vectors" / "vectors.npz"
+    vectors = settings.data_dir / "vectors" / "manifest.npz"
     stored, data = digest(vectors), str(settings.data_dir)
     other = {"QUISAIT_EMBEDDING_MODEL": "another-model"}
     for command in (["search", "kubernetes", "--as", "p-ana"], ["index", str(source), "--quiet"]):
@@ -385,7 +413,7 @@ KILL_WHEN = {  # each step of a rebuild, seen from the files it leaves
     "full text": lambda d: any((d / "fulltext").glob("*.seg")) or any(
         (d / "fulltext").glob("*.trm")),
     "vectors": lambda d: (d / "fulltext" / "state.json").exists(),
-    "vector file": lambda d: any((d / "vectors").glob(".vectors.npz.*")),
+    "vector file": lambda d: any((d / "vectors").glob(".manifest.npz.*")),
 }
 
 

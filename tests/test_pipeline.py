@@ -84,7 +84,7 @@ def test_answers_and_comments_live_in_their_threads_group(settings, source, enco
 def test_second_run_over_unchanged_sources_does_no_work(settings, source, encoder):
     index_sources(settings, [str(source)])
     generation = Catalog(catalog_path(settings)).generation
-    vectors_file = settings.data_dir / "vectors" / "vectors.npz"
+    vectors_file = settings.data_dir / "vectors" / "manifest.npz"
     stamp = vectors_file.stat().st_mtime_ns
     encoded = encoder.encoded
     report = index_sources(settings, [str(source)])
@@ -168,7 +168,7 @@ def test_rebuild_recreates_indexes_without_encoding(settings, source, encoder):
 
 def test_corrupt_vector_file_is_a_clear_error(settings, source, encoder):
     index_sources(settings, [str(source)])
-    (settings.data_dir / "vectors" / "vectors.npz").write_bytes(b"garbage")
+    (settings.data_dir / "vectors" / "manifest.npz").write_bytes(b"garbage")
     with pytest.raises(IndexMismatchError, match="rebuild"):
         VectorIndex.open(settings.data_dir / "vectors", settings)
     rebuild(settings)

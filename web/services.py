@@ -2,9 +2,11 @@
 
 The Searcher's SQLite connections may not cross threads and waitress serves
 each request on one of a few worker threads, so each thread gets its own
-Searcher, reopened when the derived indexes reach a new catalog generation
-(another process indexed, or this one ingested).  Writes (ingestion) are
-serialised by a lock, then by the data folder's indexing lock.
+Searcher.  A Searcher follows new index generations by itself (Whoosh's refresh,
+the process's shared vector index, the catalog generation), so one is opened per
+thread and kept; it is reopened only when an index folder is recreated (`quisait
+rebuild`).  Writes (ingestion) are serialised by a lock, then by the data folder's
+indexing lock.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ log = logging.getLogger(__name__)
 
 
 def index_stamp(settings: Settings) -> tuple[int, ...]:
-    """Changes whenever a derived index records a new generation (state.json replaced)."""
+    """Changes whenever a derived index is created anew (its params.json replaced)."""
     stamp: list[int] = []
     for folder in ("fulltext", "vectors"):
-        path = settings.data_dir / folder / "state.json"
+        path = settings.data_dir / folder / "params.json"
         try:
             info = os.stat(path)
             stamp += [info.st_ino, info.st_mtime_ns]
@@ -49,7 +51,7 @@ class _Local:
 
 
 class SearcherPool:
-    """One Searcher (and its ExpertFinder) per thread, reopened on new index generations."""
+    """One Searcher (and its ExpertFinder) per thread, reopened on recreated indexes."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
