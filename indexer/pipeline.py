@@ -90,6 +90,7 @@ def data_lock(settings: Settings) -> Iterator[None]:
         handle.write(f"process {os.getpid()}")
         handle.flush()
         try:
+            finish_interrupted_rebuild(settings.data_dir)
             yield
         finally:
             handle.truncate(0)
@@ -206,13 +207,21 @@ def load_encoder(settings: Settings) -> Any:
     return _ENCODERS[key]
 
 
+DERIVED = ("fulltext", "vectors")
+STAGING = "rebuild"  # where a rebuild writes the new indexes before they replace the old
+REPLACED = ".replaced-"  # an old index folder between its replacement and its removal
+
+
 def rebuild(settings: Settings, progress: bool = False) -> IndexReport:
-    """Recreate the derived indexes from the catalog (vectors come from the cache)."""
+    """Recreate the derived indexes from the catalog (vectors come from the cache).
+
+    The new indexes are built beside the old ones, which keep answering searches, and
+    then take their place (a rename per folder)."""
     if not catalog_path(settings).exists():
         raise ConfigError(f"no catalog in {settings.data_dir}; run `quisait index SOURCE` first")
     with data_lock(settings):
-        for folder in ("fulltext", "vectors"):
-            shutil.rmtree(settings.data_dir / folder, ignore_errors=True)
+        staging = settings.data_dir / STAGING
+        shutil.rmtree(staging, ignore_errors=True)  # what a killed rebuild left
         catalog = Catalog(catalog_path(settings))
         try:
             report = IndexReport()
@@ -221,8 +230,33 @@ def rebuild(settings: Settings, progress: bool = False) -> IndexReport:
                 catalog.set_meta(KEYPHRASES_META, "0")
             except WRITE_ERRORS as exc:
                 raise _write_failed(f"resetting the key phrases in {catalog.path}", exc) from exc
-            update_indexes(settings, catalog, report, progress)
+            update_indexes(settings.replace(data_dir=staging), catalog, report, progress)
+            for folder in DERIVED:
+                _replace_folder(settings.data_dir, folder)
+            shutil.rmtree(staging, ignore_errors=True)
             report.seconds = time.perf_counter() - started
             return report
         finally:
             catalog.close()
+
+
+def _replace_folder(data_dir: Path, name: str) -> None:
+    """``data_dir/name`` becomes the staged one; the old one is removed after."""
+    live, staged, old = data_dir / name, data_dir / STAGING / name, data_dir / f"{REPLACED}{name}"
+    shutil.rmtree(old, ignore_errors=True)
+    if live.exists():
+        os.rename(live, old)
+    os.rename(staged, live)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def finish_interrupted_rebuild(data_dir: Path) -> None:
+    """Complete a rebuild killed between the two renames of :func:`_replace_folder`
+    (the old folder moved aside, the new one not yet in place); call under the lock."""
+    for name in DERIVED:
+        live, staged = data_dir / name, data_dir / STAGING / name
+        if not live.exists() and (staged / "state.json").exists():
+            os.rename(staged, live)
+            log.warning("completed an interrupted rebuild: %s is the rebuilt index", live)
+        shutil.rmtree(data_dir / f"{REPLACED}{name}", ignore_errors=True)
+    shutil.rmtree(data_dir / STAGING, ignore_errors=True)  # a rebuild killed before its swap

@@ -408,12 +408,12 @@ def _rebuilding(data_dir: Path) -> bool:
 
 
 KILL_WHEN = {  # each step of a rebuild, seen from the files it leaves
-    "removing": lambda d: _rebuilding(d),
-    "key phrases": lambda d: _rebuilding(d) and not (d / "fulltext").exists(),
-    "full text": lambda d: any((d / "fulltext").glob("*.seg")) or any(
-        (d / "fulltext").glob("*.trm")),
-    "vectors": lambda d: (d / "fulltext" / "state.json").exists(),
-    "vector file": lambda d: any((d / "vectors").glob(".manifest.npz.*")),
+    "started": lambda d: _rebuilding(d),
+    "key phrases": lambda d: _rebuilding(d) and not (d / "rebuild").exists(),
+    "full text": lambda d: any((d / "rebuild" / "fulltext").glob("*.seg")) or any(
+        (d / "rebuild" / "fulltext").glob("*.trm")),
+    "vectors": lambda d: (d / "rebuild" / "fulltext" / "state.json").exists(),
+    "vector file": lambda d: any((d / "rebuild" / "vectors").glob(".manifest.npz.*")),
 }
 
 
@@ -425,5 +425,23 @@ def test_killed_rebuild_then_rebuild_equals_a_clean_rebuild(tmp_path, sample_dat
     shutil.copytree(source, data_dir)
     code = quisait(data_dir, "rebuild", "--quiet", kill_when=KILL_WHEN[step])
     assert code == -signal.SIGKILL, "the rebuild ended before it could be killed"
+    assert snapshot(data_dir) == clean, "the old indexes answer until the new ones are ready"
     quisait(data_dir, "rebuild", "--quiet")
     assert snapshot(data_dir) == clean
+
+
+def test_a_rebuild_killed_between_its_renames_is_completed_by_the_next_writer(indexed):
+    """The old full-text folder moved aside, the new one not yet in place: the next holder
+    of the data lock puts the rebuilt one in place."""
+    from indexer.pipeline import STAGING, data_lock
+
+    settings, _ = indexed
+    expected = results(settings)
+    data = settings.data_dir
+    (data / STAGING).mkdir()
+    shutil.copytree(data / "fulltext", data / STAGING / "fulltext")
+    os.rename(data / "fulltext", data / ".replaced-fulltext")
+    with data_lock(settings):
+        pass
+    assert sorted(p.name for p in data.iterdir() if p.is_dir()) == ["fulltext", "vectors"]
+    assert results(settings) == expected
