@@ -1,9 +1,11 @@
 """The vector index: passage embeddings derived from the catalog, searched exactly or
 through an HNSW graph.
 
-Each vector id (``vid``) is a row of one float32 matrix and a position in two arrays:
-``owners`` (the item's catalog rowid, -1 once removed) and ``ordinals`` (the chunk
-number in the item).  On disk, in the index folder:
+Each vector id (``vid``) is a row of one float32 matrix and a position in three
+arrays: ``owners`` (the item's catalog rowid, -1 once removed), ``ordinals`` (the chunk
+number in the item) and ``groups`` (the item's ACL token, as a code into
+``group_names``: permission masks need no catalog lookup, and an item that moves to
+another group is a changed item, whose rows are replaced).  On disk, in the index folder:
 
 - ``matrix-<epoch>.f32``: the rows, append-only.  An ingestion writes only its new
   rows, so a small change costs a small write (rewriting one whole ``vectors.npz``
@@ -11,7 +13,7 @@ number in the item).  On disk, in the index folder:
 - ``graph-<epoch>-<rows>.faiss``: for an HNSW index, a FAISS graph over the first
   ``rows`` rows; rows past it (the *tail*) are scanned exactly and merged, and the
   graph is extended only when the tail outgrows :data:`GRAPH_TAIL` or a tenth of it;
-- ``manifest.npz``: owners, ordinals, row count, epoch, graph rows, replaced
+- ``manifest.npz``: owners, ordinals, groups, row count, epoch, graph rows, replaced
   atomically after the rows it counts are on disk; then ``state.json``.
 
 A crash leaves the previous manifest, which counts only rows written before it (rows
@@ -50,7 +52,7 @@ from indexer.params import (
 log = logging.getLogger(__name__)
 
 CHUNKING_VERSION = 1
-STORAGE_FORMAT = 2  # 1: one vectors.npz rewritten per change
+STORAGE_FORMAT = 3  # 1: one vectors.npz rewritten per change; 2: no groups per row
 BATCH_ITEMS = 2048  # large batches: encode sorts by length within a call, less padding
 HNSW_NEIGHBOURS = 32
 # Under this many permitted vectors an HNSW search scans them exactly: FAISS's filtered
@@ -136,6 +138,8 @@ class VectorIndex:
         self.dimension: int | None = None
         self.owners = np.zeros(0, dtype=np.int64)
         self.ordinals = np.zeros(0, dtype=np.int32)
+        self.groups = np.zeros(0, dtype=np.int32)  # codes into group_names
+        self.group_names: list[str] = []
         self.epoch = 0
         self.lineage = int.from_bytes(os.urandom(6), "big")  # new for each new index
         self.graph_rows = 0  # rows [0, graph_rows) are in the graph (HNSW only)
@@ -211,13 +215,15 @@ class VectorIndex:
         try:
             with np.load(path) as stored:
                 manifest = {name: stored[name].copy() for name in stored.files}
-            for name in ("owners", "ordinals", "dimension", "epoch", "graph_rows", "kind",
-                         "lineage"):
+            for name in ("owners", "ordinals", "groups", "group_names", "dimension", "epoch",
+                         "graph_rows", "kind", "lineage"):
                 manifest[name] = manifest[name] if manifest[name].ndim else manifest[name].item()
         except Exception as exc:  # a damaged file raises anything: zip, pickle, EOF, KeyError
             raise self._damaged(f"{path} is unreadable", exc) from None
-        if (len(manifest["owners"]) != len(manifest["ordinals"])
-                or not 0 <= manifest["graph_rows"] <= len(manifest["owners"])):
+        rows = len(manifest["owners"])
+        if (len(manifest["ordinals"]) != rows or len(manifest["groups"]) != rows
+                or (rows and int(manifest["groups"].max()) >= len(manifest["group_names"]))
+                or not 0 <= manifest["graph_rows"] <= rows):
             raise self._damaged(f"{path} is inconsistent")
         return manifest
 
@@ -227,6 +233,8 @@ class VectorIndex:
             self._loaded = True
             return
         self.owners, self.ordinals = manifest["owners"], manifest["ordinals"]
+        self.groups = manifest["groups"].astype(np.int32)
+        self.group_names = [str(name) for name in manifest["group_names"]]
         self.epoch, self.graph_rows = int(manifest["epoch"]), int(manifest["graph_rows"])
         self.lineage = int(manifest["lineage"])
         self.kind, self.dimension = str(manifest["kind"]), int(manifest["dimension"]) or None
@@ -300,6 +308,11 @@ class VectorIndex:
             out[~head] = self._tail.buffer[vids[~head] - self.graph_rows]
         return out
 
+    def group_mask(self, allowed: frozenset[str]) -> np.ndarray:
+        """Live rows of items in ``allowed`` groups."""
+        wanted = np.array([name in allowed for name in self.group_names] + [False], dtype=bool)
+        return wanted[self.groups] & (self.owners >= 0) if self.rows else np.zeros(0, bool)
+
     def _tail_matrix(self) -> np.ndarray:
         if self._tail is None:
             return np.zeros((0, self.dimension or 0), dtype=np.float32)
@@ -338,7 +351,9 @@ class VectorIndex:
         vectors = self._vectors_for(texts, catalog, encoder)
         owners = [item.rowid for item, chunks in chunked for _ in chunks]
         ordinals = [chunk.ordinal for _, chunks in chunked for chunk in chunks]
-        self.add(np.array(owners, dtype=np.int64), np.array(ordinals, dtype=np.int32), vectors)
+        groups = [item.group for item, chunks in chunked for _ in chunks]
+        self.add(np.array(owners, dtype=np.int64), np.array(ordinals, dtype=np.int32), vectors,
+                 groups)
         if progress is not None:
             progress.update(len(items))  # type: ignore[attr-defined]
         return len(items)
@@ -358,10 +373,19 @@ class VectorIndex:
             return np.zeros((0, encoder.dimension), dtype=np.float32)
         return np.stack([np.frombuffer(cached[d], dtype=np.float32) for d in digests])
 
-    def add(self, owners: np.ndarray, ordinals: np.ndarray, vectors: np.ndarray) -> None:
-        """Append vectors (new rows past every existing one)."""
+    def add(self, owners: np.ndarray, ordinals: np.ndarray, vectors: np.ndarray,
+            groups: list[str] | None = None) -> None:
+        """Append vectors (new rows past every existing one) of items in ``groups`` (ACL
+        tokens, one per row; none: no group, never permitted by a group mask)."""
         if len(owners) == 0:
             return
+        position = {name: code for code, name in enumerate(self.group_names)}
+        codes = []
+        for name in groups if groups is not None else [""] * len(owners):
+            if name not in position:
+                position[name] = len(self.group_names)
+                self.group_names = [*self.group_names, name]  # a new list: readers share
+            codes.append(position[name])
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.dimension is None:
             self.dimension = int(vectors.shape[1])
@@ -372,6 +396,7 @@ class VectorIndex:
             self._tail = tail.extend(vectors)
         self.owners = np.concatenate([self.owners, owners.astype(np.int64)])
         self.ordinals = np.concatenate([self.ordinals, ordinals.astype(np.int32)])
+        self.groups = np.concatenate([self.groups, np.array(codes, dtype=np.int32)])
         if self.folder is None and self.kind == "hnsw":
             self._extend_graph()  # in memory: the whole index is the graph
 
@@ -459,6 +484,7 @@ class VectorIndex:
             handle.flush()
             os.fsync(handle.fileno())
         self.owners, self.ordinals = self.owners[live], self.ordinals[live]
+        self.groups = self.groups[live]
         self.epoch, self.graph_rows, self.graph, self._head = epoch, 0, None, None
         self._tail = _Rows(self.dimension, len(rows)).extend(rows)
 
@@ -467,7 +493,8 @@ class VectorIndex:
         from io import BytesIO
 
         buffer = BytesIO()
-        np.savez(buffer, owners=self.owners, ordinals=self.ordinals,
+        np.savez(buffer, owners=self.owners, ordinals=self.ordinals, groups=self.groups,
+                 group_names=np.array(self.group_names, dtype=str),
                  dimension=np.array(self.dimension or 0), epoch=np.array(self.epoch),
                  graph_rows=np.array(self.graph_rows), kind=np.array(self.kind),
                  lineage=np.array(self.lineage))

@@ -3,9 +3,9 @@
 A query is encoded once (the last few hundred query vectors are kept); the vector
 ids a set of readable groups may see, and the random sample of them that a query's
 background similarity is measured against, are kept per set of groups and dropped
-whenever the catalog or the vector index changes (an item may have moved to another
-group).  The searcher hands in a new vector index when its files change
-(:meth:`use`).
+with each new version of the vector index, which the searcher hands in when its files
+change (:meth:`use`).  Each row of the index records its item's group; the searcher
+still checks every result against the catalog, which may be ahead of the index.
 """
 
 from __future__ import annotations
@@ -38,19 +38,17 @@ class SemanticRetriever:
         self.vectors = vectors
         self.encoder = encoder
         self.query_vectors = Lru(QUERY_VECTORS_KEPT)
-        self._masks = Lru(MASKS_KEPT)  # emptied with the group codes
-        # (catalog generation, the vector index they were made for, codes, group names)
-        self._codes: tuple[int, VectorIndex, np.ndarray, list[str]] | None = None
+        self._masks = Lru(MASKS_KEPT)  # emptied with each new version of the vectors
 
     def use(self, vectors: VectorIndex | None) -> None:
         """Search this version of the vector index from now on."""
         self.vectors = vectors
+        self._masks = Lru(MASKS_KEPT)
 
     def warm_up(self) -> None:
         """Load the model and make its first (slow) call; compute the group codes."""
         if self.vectors is not None and len(self.vectors):
             self.encoder().encode(["warm up"])
-            self._group_codes()
 
     def ranking(self, text: str, allowed: frozenset[str], restriction: np.ndarray | None,
                 k: int) -> tuple[Ranking, float]:
@@ -111,35 +109,8 @@ class SemanticRetriever:
         return chosen.astype(np.int64)
 
     def group_mask(self, allowed: frozenset[str]) -> np.ndarray:
-        """Vector ids of the items in ``allowed`` groups (cached per set of groups)."""
-        codes, names = self._group_codes()
-
-        def make() -> np.ndarray:
-            wanted = np.array([name in allowed for name in names] + [False], dtype=bool)
-            return wanted[codes]  # code -1 (no live item): the trailing False
-
-        return self._masks.get(("groups", allowed), make)
-
-    def _group_codes(self) -> tuple[np.ndarray, list[str]]:
-        """For each vector id, the index of its item's group in a name list (-1: no live
-        item); recomputed when the catalog or the vector index changes (an item may have
-        moved to another group)."""
+        """Vector ids of the items in ``allowed`` groups (cached per set of groups and
+        version of the vector index, which records each row's group)."""
         assert self.vectors is not None
-        generation = self.catalog.generation
-        if self._codes and self._codes[0] == generation and self._codes[1] is self.vectors:
-            return self._codes[2], self._codes[3]
-        rows = self.catalog.db.execute("SELECT rowid, group_id FROM items WHERE deleted = 0")
-        pairs = rows.fetchall()
-        names = sorted({group for _, group in pairs})
-        position = {name: i for i, name in enumerate(names)}
-        rowids = np.array([rowid for rowid, _ in pairs], dtype=np.int64)
-        groups = np.array([position[group] for _, group in pairs], dtype=np.int64)
-        order = np.argsort(rowids)
-        rowids, groups = rowids[order], groups[order]
-        owners = self.vectors.owners
-        at = np.clip(np.searchsorted(rowids, owners), 0, max(len(rowids) - 1, 0))
-        found = (owners >= 0) & (rowids[at] == owners) if len(rowids) else owners < -1
-        codes = np.where(found, groups[at] if len(rowids) else -1, -1).astype(np.int64)
-        self._codes = (generation, self.vectors, codes, names)
-        self._masks = Lru(MASKS_KEPT)
-        return codes, names
+        vectors = self.vectors
+        return self._masks.get(("groups", allowed), lambda: vectors.group_mask(allowed))

@@ -144,3 +144,22 @@ def test_an_old_single_file_index_asks_for_a_rebuild(settings, tmp_path):
     (folder / "vectors.npz").write_bytes(b"old")
     with pytest.raises(IndexMismatchError, match="storage_format.*quisait rebuild"):
         VectorIndex.open(folder, settings)
+
+
+def test_each_row_records_its_group_and_a_moved_item_takes_its_new_one(settings, tmp_path):
+    folder, rng = tmp_path / "vectors", np.random.default_rng(6)
+    index = VectorIndex.open(folder, settings, load=False)
+    index.add(np.arange(4, dtype=np.int64), np.zeros(4, dtype=np.int32), unit(rng, 4),
+              ["g-open", "g-secret", "g-open", "g-private"])
+    index.save(1)
+    index._close_matrix()
+    reader = VectorIndex.open(folder, settings)
+    assert reader.group_mask(frozenset({"g-open"})).tolist() == [True, False, True, False]
+    moved = VectorIndex.open(folder, settings, load=False)  # item 0 moved to g-secret
+    moved.remove({0})
+    moved.add(np.array([0]), np.zeros(1, dtype=np.int32), unit(rng, 1), ["g-secret"])
+    moved.save(2)
+    moved._close_matrix()
+    newer = reader.reopened()
+    assert newer.group_mask(frozenset({"g-open"})).tolist() == [False, False, True, False, False]
+    assert newer.group_mask(frozenset({"g-secret"})).tolist() == [False, True, False, False, True]
