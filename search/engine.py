@@ -191,16 +191,12 @@ class Searcher:
         self.catalog.close()
 
     def _whoosh_searcher(self) -> Any:
-        """One Whoosh searcher, reopened when the index has a new generation.
-
-        Not Whoosh's ``refresh()``: it reuses the reader of a segment whose deletions
-        changed, with the old deletions (a deleted post stayed in the facet counts)."""
+        """One Whoosh searcher, reopened (reusing unchanged segments) when the index has a
+        new generation."""
         if self._whoosh is not None:
-            reader = self._whoosh.reader()
-            if self.fulltext.index.latest_generation() == reader.generation():
+            if self.fulltext.index.latest_generation() == self._whoosh.reader().generation():
                 return self._whoosh
-            self._whoosh.close()
-        self._whoosh = self.fulltext.searcher()
+        self._whoosh = self.fulltext.searcher(previous=self._whoosh)
         return self._whoosh
 
     def _refresh_view(self) -> LexicalView:

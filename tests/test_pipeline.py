@@ -173,3 +173,28 @@ def test_corrupt_vector_file_is_a_clear_error(settings, source, encoder):
         VectorIndex.open(settings.data_dir / "vectors", settings)
     rebuild(settings)
     assert ids(settings, "kubernetes", "p-ana", "semantic")
+
+
+def test_a_searcher_following_new_generations_sees_deletions_and_reuses_segments(
+        settings, source, encoder):
+    """One Searcher kept across index generations (as the server keeps one per thread):
+    the reader of a segment that did not change is reused rather than read again; a
+    deleted post leaves results and counts at once."""
+    index_sources(settings, [str(source)])
+    with Searcher.open(settings) as searcher:
+        assert [h.id for h in searcher.search("kubernetes", "p-ana", mode="lexical")]
+        [(first, _)] = searcher._whoosh_searcher().reader().leaf_readers()
+        records = [*corpus(), post("n9", "Kubernetes notes", "Rolling back a kubernetes app.")]
+        write_jsonl(source, records)
+        index_sources(settings, [str(source)])  # a new segment, no deletion
+        assert "n9" in [h.id for h in searcher.search("kubernetes", "p-ana", mode="lexical")]
+        readers = [r for r, _ in searcher._whoosh_searcher().reader().leaf_readers()]
+        assert first in readers, "the unchanged segment's reader is reused"
+        write_jsonl(source, [r for r in records if r["id"] != "a1"])
+        index_sources(settings, [str(source)], prune=True)  # a deletion in that segment
+        hits = [h.id for h in searcher.search("kubernetes", "p-ana", mode="lexical", limit=50)]
+        assert "a1" not in hits and "n9" in hits
+        counts = searcher.facets("kubernetes", "p-ana")
+        assert sum(v.count for v in counts["type"]) == len(hits)
+        readers = [r for r, _ in searcher._whoosh_searcher().reader().leaf_readers()]
+        assert first not in readers, "a segment with new deletions is read again"
