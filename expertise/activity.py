@@ -1,14 +1,18 @@
 """Per-person activity counts, summed only over the groups a viewer may read.
 
-The catalog aggregates once per generation (items per author, group and kind;
-answers per month); each viewer's view is a sum over their readable groups, so a
+The catalog aggregates (items per author, group and kind; answers per month) are
+shared by the process and refreshed as the catalog changes (see
+:class:`ActivityTable`); each viewer's view is a sum over their readable groups, so a
 count never includes what happens in a group they cannot read.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from indexer import Catalog
@@ -32,33 +36,71 @@ class Activity:
         return self.answers.get(person, 0) / total if total else 0.0
 
 
+@dataclass
+class _Aggregates:
+    generation: int = -1
+    computed: float = 0.0  # monotonic time of the computation
+    seconds: float = 0.0  # how long it took
+    kinds: list[tuple[str, str, str, int, str]] = field(default_factory=list)
+    accepted: list[tuple[str, str, int]] = field(default_factory=list)
+    months: list[tuple[str, str, str, int, int]] = field(default_factory=list)
+    refreshing: threading.Lock = field(default_factory=threading.Lock)
+
+
+_SHARED: dict[str, _Aggregates] = {}
+_SHARED_LOCK = threading.Lock()
+MIN_REFRESH_SECONDS = 2.0
+
+
 class ActivityTable:
-    """Cached catalog aggregates; :meth:`for_groups` gives one viewer's view."""
+    """Catalog aggregates shared by the finders of a process; :meth:`for_groups` gives
+    one viewer's view.
+
+    Aggregating 100k items takes about a second, so under a stream of writes they are
+    recomputed at most every :data:`MIN_REFRESH_SECONDS` (or five times the time it
+    took), by one thread while the others use the previous ones: counts may lag the
+    catalog by that much.  A lag never widens access: the groups summed are the viewer's
+    readable groups *now*, and a count is of items (not content) that were in those
+    groups when last aggregated."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._generation = -1
-        self._kinds: list[tuple[str, str, str, int, str]] = []
-        self._accepted: list[tuple[str, str, int]] = []
-        self._months: list[tuple[str, str, str, int, int]] = []
+        key = f"{catalog.path}:{os.stat(catalog.path).st_ino}"
+        with _SHARED_LOCK:
+            self.shared = _SHARED.setdefault(key, _Aggregates())
 
-    def _refresh(self) -> None:
+    def _current(self) -> _Aggregates:
+        shared = self.shared
         generation = self.catalog.generation
-        if generation != self._generation:
-            self._kinds = self.catalog.activity()
-            self._accepted = self.catalog.accepted_activity()
-            self._months = self.catalog.answer_months()
-            self._generation = generation
+        if shared.generation == generation:
+            return shared
+        first = shared.generation < 0
+        due = time.monotonic() - shared.computed >= max(MIN_REFRESH_SECONDS, 5 * shared.seconds)
+        if not first and not due:
+            return shared
+        if not shared.refreshing.acquire(blocking=first):
+            return shared  # another thread is at it: go on with what there is
+        try:
+            if shared.generation != generation:
+                started = time.monotonic()
+                shared.kinds = self.catalog.activity()
+                shared.accepted = self.catalog.accepted_activity()
+                shared.months = self.catalog.answer_months()
+                shared.generation, shared.computed = generation, time.monotonic()
+                shared.seconds = shared.computed - started
+        finally:
+            shared.refreshing.release()
+        return shared
 
     def for_groups(self, allowed: frozenset[str], now: datetime | None = None) -> Activity:
-        self._refresh()
+        shared = self._current()
         now = now or datetime.now(UTC)
         answers: dict[str, int] = defaultdict(int)
         authored: dict[str, int] = defaultdict(int)
         accepted: dict[str, int] = defaultdict(int)
         recent: dict[str, float] = defaultdict(float)
         last: dict[str, datetime] = {}
-        for author, group, kind, count, latest in self._kinds:
+        for author, group, kind, count, latest in shared.kinds:
             if group in allowed:
                 authored[author] += count
                 if kind == "answer":
@@ -66,10 +108,10 @@ class ActivityTable:
                 when = datetime.fromisoformat(latest)
                 if author not in last or when > last[author]:
                     last[author] = when
-        for author, group, count in self._accepted:
+        for author, group, count in shared.accepted:
             if group in allowed:
                 accepted[author] += count
-        for author, group, month, count, accepted_count in self._months:
+        for author, group, month, count, accepted_count in shared.months:
             if group in allowed:
                 middle = datetime.fromisoformat(f"{month}-15T00:00:00+00:00")
                 age = max((now - middle).days, 0)

@@ -186,6 +186,12 @@ class Catalog:
                 found[(kind, ident)] = row[0]
         return found
 
+    def entity_generation(self) -> int:
+        """The generation of the last change to a person or a group (memberships
+        included): people and groups need reloading only when it moves."""
+        row = self.db.execute("SELECT MAX(generation) FROM entities").fetchone()
+        return int(row[0] or 0)
+
     def people(self) -> dict[str, Person]:
         """Every person, departed included, by id."""
         return {p.id: p for p in self._entities("person")}

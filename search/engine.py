@@ -101,6 +101,23 @@ def shared_vectors(settings: Settings) -> VectorIndex:
         entry.loading.release()
 
 
+_ENTITIES: dict[str, tuple[int, dict[str, Person], dict[str, Group]]] = {}
+_ENTITIES_LOCK = threading.Lock()
+
+
+def _entities(catalog: Catalog) -> tuple[int, dict[str, Person], dict[str, Group]]:
+    """(entity generation, people, groups) of a catalog, read once per change of a
+    person or group and shared by the searchers of the process (records are frozen)."""
+    key = f"{catalog.path}:{os.stat(catalog.path).st_ino}"  # a new catalog file: a new key
+    with _ENTITIES_LOCK:
+        generation = catalog.entity_generation()
+        cached = _ENTITIES.get(key)
+        if cached is None or cached[0] != generation:
+            cached = (generation, catalog.people(), catalog.groups())
+            _ENTITIES[key] = cached
+        return cached
+
+
 @dataclass(frozen=True)
 class Hit:
     """One result: a post, comment or document the viewer may read."""
@@ -138,9 +155,7 @@ class Searcher:
         self.vectors = vectors
         self.curation = curation or Curation(None)
         self.query_log = query_log
-        self.people: dict[str, Person] = catalog.people()
-        self.groups: dict[str, Group] = catalog.groups()
-        self._generation = catalog.generation  # of the people and groups above
+        self._generation, self.people, self.groups = _entities(catalog)
         self._whoosh: Any = None
         self._view: LexicalView | None = None
         self._follow_vectors = False  # pick up new versions of the shared vector index
@@ -222,12 +237,10 @@ class Searcher:
     # -- permissions ---------------------------------------------------------------
 
     def _refresh_people(self) -> None:
-        """Reload people and groups when the catalog has changed (memberships included),
-        so a person added to or removed from a group sees it on the next search."""
-        generation = self.catalog.generation
-        if generation != self._generation:
-            self.people, self.groups = self.catalog.people(), self.catalog.groups()
-            self._generation = generation
+        """Reload people and groups when one has changed (memberships included), so a
+        person added to or removed from a group sees it on the next search."""
+        if self.catalog.entity_generation() != self._generation:
+            self._generation, self.people, self.groups = _entities(self.catalog)
 
     def _person(self, viewer: str | Person | None) -> Person | None:
         self._refresh_people()

@@ -14,8 +14,10 @@ searcher (new segments) means a new view, so nothing stale survives a refresh.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 POSTINGS_BUDGET = 4_000_000  # cached postings per view (about 50 MB)
 MASKS_KEPT = 256  # permission / filter masks per view
+SEGMENT_COLUMNS_KEPT = 256  # per-segment columns, shared by the views of the process
 
 
 class Lru:
@@ -105,6 +108,31 @@ def _segment_lengths(reader: Any, field: str) -> np.ndarray:
 Scored = tuple[np.ndarray, np.ndarray]  # (matched: bool[size], score: float64[size])
 
 
+class _SegmentColumns:
+    """Columns of segments, shared by every view of the process: a segment's documents
+    never change (deletions are masked separately), so a new view (new segments after a
+    write) reads only the new segments' columns."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.cache = Lru(SEGMENT_COLUMNS_KEPT)
+
+    def get(self, reader: Any, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        if segment is None:
+            return make()
+        full_key = (segment.segment_id(), *key)
+        with self.lock:
+            if full_key in self.cache.entries:
+                return self.cache.get(full_key, make)
+        value = make()  # outside the lock: another thread may read its own meanwhile
+        with self.lock:
+            return self.cache.get(full_key, lambda: value)
+
+
+SEGMENT_COLUMNS = _SegmentColumns()
+
+
 class LexicalView:
     """Vectorised scoring, permission masks and columns over one Whoosh searcher."""
 
@@ -130,11 +158,17 @@ class LexicalView:
         integers)."""
         key = f"{field}:{translate}"
         if key not in self._columns:
-            values: list[Any] = []
-            for sub, _offset in self.segments:
-                values.extend(sub.reader().column_reader(field, translate=translate))
-            numeric = all(isinstance(v, int) for v in values[:100])
-            self._columns[key] = np.asarray(values, dtype=np.int64 if numeric else object)
+            def read(reader: Any) -> np.ndarray:
+                values = list(reader.column_reader(field, translate=translate))
+                numeric = all(isinstance(v, int) for v in values[:100])
+                return np.asarray(values, dtype=np.int64 if numeric else object)
+
+            parts: list[np.ndarray] = [
+                SEGMENT_COLUMNS.get(sub.reader(), ("column", key), partial(read, sub.reader()))
+                for sub, _offset in self.segments]
+            numeric = all(part.dtype == np.int64 for part in parts)
+            self._columns[key] = (np.concatenate(parts) if parts else np.zeros(0)).astype(
+                np.int64 if numeric else object)
         return self._columns[key]
 
     def live(self) -> np.ndarray:
@@ -161,11 +195,21 @@ class LexicalView:
         """A string column as (distinct values, each document's index among them)."""
         key = f"codes:{field}"
         if key not in self._columns:
-            column = self.column(field)
-            distinct = sorted({str(v) for v in column})
-            position = {value: i for i, value in enumerate(distinct)}
-            self._columns[key] = np.fromiter((position[str(v)] for v in column),
+            def encode(reader: Any) -> tuple[list[str], np.ndarray]:
+                column = list(reader.column_reader(field))
+                distinct = sorted({str(v) for v in column})
+                position = {value: i for i, value in enumerate(distinct)}
+                return distinct, np.fromiter((position[str(v)] for v in column),
                                              dtype=np.int32, count=len(column))
+
+            parts: list[tuple[list[str], np.ndarray]] = [
+                SEGMENT_COLUMNS.get(sub.reader(), ("codes", field), partial(encode, sub.reader()))
+                for sub, _offset in self.segments]
+            distinct = sorted({value for names, _ in parts for value in names})
+            position = {value: i for i, value in enumerate(distinct)}
+            self._columns[key] = np.concatenate(
+                [np.array([position[name] for name in names], dtype=np.int32)[codes]
+                 for names, codes in parts] or [np.zeros(0, np.int32)])
             self._distinct[field] = distinct
         return self._distinct[field], self._columns[key]
 
