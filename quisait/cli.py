@@ -64,18 +64,31 @@ def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose:
 @click.option("--prune", is_flag=True, help="Remove records no longer present in the sources.")
 @click.option("--no-embeddings", is_flag=True, help="Full text only (setting embeddings=false).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where records are read and passages encoded: here, or on a Ray cluster.")
+@click.option("--address", help="Ray cluster to use, HEAD:PORT (default: start a local one).")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Encoders on the Ray cluster (default: one per CPU of the cluster).")
 @click.pass_context
 def index(ctx: click.Context, sources: tuple[str, ...], fmt: str | None, group: str | None,
-          prune: bool, no_embeddings: bool, quiet: bool) -> None:
+          prune: bool, no_embeddings: bool, quiet: bool, engine: str, address: str | None,
+          workers: int | None) -> None:
     """Import SOURCES (files, folders, feed URLs) and update the indexes."""
-    from indexer import index_sources
-
     settings = _settings(ctx)
     if no_embeddings:
         settings = settings.replace(embeddings=False)
+    if engine == "local" and (address or workers):
+        raise click.UsageError("--address and --workers need --engine ray")
     try:
-        report = index_sources(settings, list(sources), fmt=fmt, group=group, prune=prune,
-                               progress=not quiet)
+        if engine == "ray":
+            report, note = _index_on_ray(settings, list(sources), fmt, group, prune, quiet,
+                                         address, workers)
+        else:
+            from indexer import index_sources
+
+            report = index_sources(settings, list(sources), fmt=fmt, group=group, prune=prune,
+                                   progress=not quiet)
+            note = ""
     except QuisaitError as exc:
         _fail(exc)
     click.echo(
@@ -83,12 +96,25 @@ def index(ctx: click.Context, sources: tuple[str, ...], fmt: str | None, group: 
         f"{report.unchanged} unchanged, {report.removed} removed, {report.skipped} skipped "
         f"in {report.seconds:.1f} s ({report.posts_per_second:.0f} records/s)"
     )
+    if note:
+        click.echo(note)
     for problem in report.problems[:20]:
         click.secho(f"  skipped {problem}", fg="yellow", err=True)
     if report.skipped > 20:
         click.secho(f"  ... and {report.skipped - 20} more", fg="yellow", err=True)
     if report.problems:
         sys.exit(ExitCode.PROBLEMS)
+
+
+def _index_on_ray(settings: Settings, sources: list[str], fmt: str | None, group: str | None,
+                  prune: bool, quiet: bool, address: str | None,
+                  workers: int | None) -> tuple[Any, str]:
+    """``index --engine ray``: the report, and a line on what the workers encoded."""
+    from indexer.distributed import index_sources_on_ray
+
+    report = index_sources_on_ray(settings, sources, fmt=fmt, group=group, prune=prune,
+                                  progress=not quiet, address=address, workers=workers)
+    return report, f"encoded {report.passages_sent} passages on {report.workers} Ray workers"
 
 
 @cli.command()
