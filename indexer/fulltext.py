@@ -19,11 +19,14 @@ from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
 
 from core.errors import IndexMismatchError, LockedError
+from indexer import whoosh_io
 from indexer.analysis import ANALYZER_VERSION, LANGUAGES, analyzer_for, spelling_analyzer
 from indexer.catalog import Catalog, Item
 from indexer.params import REBUILD_HINT, IndexState, check_params, write_params
 
 log = logging.getLogger(__name__)
+
+whoosh_io.install()  # segment files read in place, not copied (see indexer.whoosh_io)
 
 SCHEMA_VERSION = 4
 INDEX_NAME = "quisait"
