@@ -8,14 +8,18 @@ count never includes what happens in a group they cannot read.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from indexer import Catalog
+
+log = logging.getLogger(__name__)
 
 RECENT_HALF_LIFE_DAYS = 90.0  # "active lately": answers weigh half as much after 3 months
 
@@ -58,8 +62,8 @@ class ActivityTable:
 
     Aggregating 100k items takes about a second, so under a stream of writes they are
     recomputed at most every :data:`MIN_REFRESH_SECONDS` (or five times the time it
-    took), by one thread while the others use the previous ones: counts may lag the
-    catalog by that much.  A lag never widens access: the groups summed are the viewer's
+    took), by a background thread while requests use the previous ones: counts may lag
+    the catalog by that much.  A lag never widens access: the groups summed are the viewer's
     readable groups *now*, and a count is of items (not content) that were in those
     groups when last aggregated."""
 
@@ -74,23 +78,18 @@ class ActivityTable:
         generation = self.catalog.generation
         if shared.generation == generation:
             return shared
-        first = shared.generation < 0
-        due = time.monotonic() - shared.computed >= max(MIN_REFRESH_SECONDS, 5 * shared.seconds)
-        if not first and not due:
+        if shared.generation < 0:  # nothing to answer with yet: compute it here
+            with shared.refreshing:
+                if shared.generation < 0:
+                    _aggregate(shared, self.catalog, generation)
             return shared
-        if not shared.refreshing.acquire(blocking=first):
-            return shared  # another thread is at it: go on with what there is
-        try:
-            if shared.generation != generation:
-                started = time.monotonic()
-                shared.kinds = self.catalog.activity()
-                shared.accepted = self.catalog.accepted_activity()
-                shared.months = self.catalog.answer_months()
-                shared.generation, shared.computed = generation, time.monotonic()
-                shared.seconds = shared.computed - started
-        finally:
-            shared.refreshing.release()
+        due = time.monotonic() - shared.computed >= max(MIN_REFRESH_SECONDS, 5 * shared.seconds)
+        if due and shared.refreshing.acquire(blocking=False):
+            # in the background: no request waits for it (the others use the last ones)
+            threading.Thread(target=_refresh_in_background, args=(shared, self.catalog.path),
+                             name="quisait-activity", daemon=True).start()
         return shared
+
 
     def for_groups(self, allowed: frozenset[str], now: datetime | None = None) -> Activity:
         shared = self._current()
@@ -117,3 +116,26 @@ class ActivityTable:
                 age = max((now - middle).days, 0)
                 recent[author] += (count + accepted_count) * 0.5 ** (age / RECENT_HALF_LIFE_DAYS)
         return Activity(dict(answers), dict(accepted), dict(authored), dict(recent), last)
+
+
+def _aggregate(shared: _Aggregates, catalog: Catalog, generation: int) -> None:
+    started = time.monotonic()
+    kinds, accepted = catalog.activity(), catalog.accepted_activity()
+    months = catalog.answer_months()
+    shared.kinds, shared.accepted, shared.months = kinds, accepted, months
+    shared.generation, shared.computed = generation, time.monotonic()
+    shared.seconds = shared.computed - started
+
+
+def _refresh_in_background(shared: _Aggregates, path: Path) -> None:
+    """Aggregate on a connection of this thread's own; releases ``shared.refreshing``."""
+    try:
+        catalog = Catalog(path)
+        try:
+            _aggregate(shared, catalog, catalog.generation)
+        finally:
+            catalog.close()
+    except Exception:  # the next request tries again; the last aggregates stay in use
+        log.exception("activity aggregates not refreshed")
+    finally:
+        shared.refreshing.release()

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 POSTINGS_BUDGET = 4_000_000  # cached postings per view (about 50 MB)
 MASKS_KEPT = 256  # permission / filter masks per view
 SEGMENT_COLUMNS_KEPT = 256  # per-segment columns, shared by the views of the process
+SEGMENT_POSTINGS_BUDGET = 8_000_000  # per-segment postings, shared (about 100 MB)
 
 
 class Lru:
@@ -108,14 +109,14 @@ def _segment_lengths(reader: Any, field: str) -> np.ndarray:
 Scored = tuple[np.ndarray, np.ndarray]  # (matched: bool[size], score: float64[size])
 
 
-class _SegmentColumns:
-    """Columns of segments, shared by every view of the process: a segment's documents
-    never change (deletions are masked separately), so a new view (new segments after a
-    write) reads only the new segments' columns."""
+class _PerSegment:
+    """Columns and postings of segments, shared by every view of the process: a
+    segment's documents never change (deletions are masked separately), so a new view
+    (new segments after a write) reads only what the new segments hold."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: int, cost: Callable[[Any], int] = lambda _: 1) -> None:
         self.lock = threading.Lock()
-        self.cache = Lru(SEGMENT_COLUMNS_KEPT)
+        self.cache = Lru(budget, cost)
 
     def get(self, reader: Any, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
         segment = reader.segment() if hasattr(reader, "segment") else None
@@ -130,7 +131,8 @@ class _SegmentColumns:
             return self.cache.get(full_key, lambda: value)
 
 
-SEGMENT_COLUMNS = _SegmentColumns()
+SEGMENT_COLUMNS = _PerSegment(SEGMENT_COLUMNS_KEPT)
+SEGMENT_POSTINGS = _PerSegment(SEGMENT_POSTINGS_BUDGET, lambda value: len(value[0]))
 
 
 class LexicalView:
@@ -239,8 +241,11 @@ class LexicalView:
             reader = sub.reader()
             if (field, term) in reader:
                 matcher = _leaf(reader.postings(field, term))
-                local = (_block_postings(matcher)[0] if isinstance(matcher, W3LeafMatcher)
-                         else np.fromiter(matcher.all_ids(), dtype=np.int64))
+                if isinstance(matcher, W3LeafMatcher):
+                    local = SEGMENT_POSTINGS.get(reader, ("ids", field, term),
+                                                 partial(_block_postings, matcher))[0]
+                else:
+                    local = np.fromiter(matcher.all_ids(), dtype=np.int64)
                 ids.append(local + offset)
         found = np.concatenate(ids)
         return found[self.live()[found]]
@@ -351,7 +356,9 @@ class LexicalView:
             scorer = self.searcher.weighting.scorer(sub, query.fieldname, text)
             matcher = _leaf(reader.postings(query.fieldname, text))
             if isinstance(scorer, BM25FScorer) and isinstance(matcher, W3LeafMatcher):
-                local, weights = _block_postings(matcher)
+                local, weights = SEGMENT_POSTINGS.get(
+                    reader, ("postings", query.fieldname, text), partial(_block_postings,
+                                                                         matcher))
                 docs = local + offset
                 length = self.lengths(query.fieldname)[docs]
                 values = scorer.idf * ((weights * (scorer.K1 + 1)) / (
