@@ -115,3 +115,39 @@ def test_km_curation_through_the_api(app):  # noqa: F811
         target: "outdated"}
     wrong = client.put(f"/api/v1/marks/{target}", json={"mark": "great"}, headers=bearer(km))
     assert wrong.get_json()["error"]["detail"]["field"] == "mark"
+
+
+def test_concurrent_writes_share_index_updates_and_each_is_searchable_when_answered(
+        app, monkeypatch):  # noqa: F811
+    """Group commit: eight requests at once, each answered only once its post is
+    searchable, with fewer index updates than requests."""
+    import threading
+
+    import indexer
+
+    updates = []
+    real_update = indexer.update_indexes
+
+    def slow_update(*args, **kwargs):  # a slower index update: requests pile up behind it
+        updates.append(1)
+        time.sleep(0.2)
+        return real_update(*args, **kwargs)
+
+    monkeypatch.setattr(indexer, "update_indexes", slow_update)
+    admin, reader = token_for(app, "p-nadia"), token_for(app, "p-julien")
+    found: dict[int, list[str]] = {}
+
+    def write(number: int) -> None:
+        client = app.test_client()
+        record = {**NEW_POST, "id": f"post-group-{number}", "title": f"Note zorglub{number}"}
+        response = client.post("/api/v1/records", json=[record], headers=bearer(admin))
+        assert response.status_code == 200, response.get_json()
+        found[number] = search_ids(client, reader, f"zorglub{number}")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert found == {n: [f"post-group-{n}"] for n in range(8)}
+    assert 1 <= len(updates) < 8

@@ -96,8 +96,7 @@ def post_records() -> Any:
     """Add or update records; answered once they are committed and searchable."""
     records = parse_records(request.get_data(cache=False), request.content_type or "")
     services = current_app.extensions["quisait"]
-    with services.writing():
-        summary = ingest_records(services.settings, records)
+    summary = ingest_records(services, records)
     return jsonify(summary), 200
 
 
@@ -107,8 +106,7 @@ def remove_record(record_id: str) -> Any:
     """Delete a post, comment or document (or ``?type=person|group``) everywhere at once."""
     kind = params.choice("type", "item", ("item", *ENTITY_TYPES))
     services = current_app.extensions["quisait"]
-    with services.writing():
-        summary = delete_record(services.settings, record_id, kind)
+    summary = delete_record(services, record_id, kind)
     return jsonify(summary), 200
 
 

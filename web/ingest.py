@@ -10,15 +10,16 @@ a 2xx means committed and searchable.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidRecordError
 from core.records import Record, record_from_dict
-from core.settings import Settings
-from indexer import Catalog, catalog_path, update_indexes
+from indexer import Catalog, catalog_path
 from indexer.ingest import Ingestor, IngestReport
-from indexer.pipeline import data_lock
 from web.errors import InvalidParameter, NotFound
+
+if TYPE_CHECKING:
+    from web.services import Services
 
 SOURCE = "api"
 MAX_RECORDS = 10_000
@@ -80,32 +81,33 @@ def _jsonl(text: str) -> list[Any]:
     return entries
 
 
-def ingest_records(settings: Settings, records: list[Record]) -> dict[str, Any]:
-    """Write ``records`` and bring the indexes up to date; a summary for the answer."""
+def ingest_records(services: Services, records: list[Record]) -> dict[str, Any]:
+    """Write ``records`` to the catalog, then wait for the index update that covers them
+    (shared with the writes committed meanwhile); a summary for the answer."""
     report = IngestReport()
-    with data_lock(settings):
-        catalog = Catalog(catalog_path(settings))
+    with services.writing():
+        catalog = Catalog(catalog_path(services.settings))
         try:
             Ingestor(catalog, SOURCE, report).ingest(records)
-            update_indexes(settings, catalog)
             generation = catalog.generation
         finally:
             catalog.close()
+    services.updater.wait_for(generation)
     return {"read": report.read, "added": report.added, "updated": report.updated,
             "unchanged": report.unchanged, "generation": generation,
             "skipped": [{"record": p.location, "reason": p.reason} for p in report.problems]}
 
 
-def delete_record(settings: Settings, record_id: str, kind: str = "item") -> dict[str, Any]:
+def delete_record(services: Services, record_id: str, kind: str = "item") -> dict[str, Any]:
     """Tombstone a record and drop it from every index before answering; 404 if unknown."""
-    with data_lock(settings):
-        catalog = Catalog(catalog_path(settings))
+    with services.writing():
+        catalog = Catalog(catalog_path(services.settings))
         try:
             with catalog.transaction() as generation:
                 found = catalog.delete(kind, record_id, generation)
-            if not found:
-                raise NotFound(f"no {kind if kind in ENTITY_TYPES else 'record'} {record_id!r}")
-            update_indexes(settings, catalog)
-            return {"deleted": record_id, "generation": catalog.generation}
         finally:
             catalog.close()
+    if not found:
+        raise NotFound(f"no {kind if kind in ENTITY_TYPES else 'record'} {record_id!r}")
+    services.updater.wait_for(generation)
+    return {"deleted": record_id, "generation": generation}

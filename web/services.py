@@ -2,11 +2,12 @@
 
 The Searcher's SQLite connections may not cross threads and waitress serves
 each request on one of a few worker threads, so each thread gets its own
-Searcher.  A Searcher follows new index generations by itself (Whoosh's refresh,
-the process's shared vector index, the catalog generation), so one is opened per
-thread and kept; it is reopened only when an index folder is recreated (`quisait
-rebuild`).  Writes (ingestion) are serialised by a lock, then by the data folder's
-indexing lock.
+Searcher.  A Searcher follows new index generations by itself (new Whoosh segments,
+the process's shared vector index, the catalog's people and groups), so one is opened
+per thread and kept; it is reopened only when an index folder is recreated (`quisait
+rebuild`).  Writes: the data folder's lock keeps other processes out while any thread
+writes; each request commits its records to the catalog, then waits for an index
+update that covers them (:class:`IndexUpdater`: group commit).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
 
 from core.errors import QuisaitError
 from core.settings import Settings
@@ -26,6 +29,9 @@ from search import Searcher
 from web.errors import NotReady
 from web.introductions import IntroductionStore
 from web.tokens import TokenStore
+
+if TYPE_CHECKING:
+    from web.replicas import ReplicaPool
 
 log = logging.getLogger(__name__)
 
@@ -127,25 +133,99 @@ def catch_up(settings: Settings) -> None:
         log.warning("indexes not brought up to the catalog at start: %s", exc)
 
 
+class DataFolderLock:
+    """The data folder's lock (:func:`indexer.pipeline.data_lock`, which keeps other
+    processes out), held while any thread of this process writes: catalog writes and
+    index updates of different requests may then overlap inside the process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._mutex = threading.Lock()
+        self._holders = 0
+        self._held: Any = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        from indexer.pipeline import data_lock
+
+        with self._mutex:
+            if self._holders == 0:
+                held = data_lock(self.settings)
+                held.__enter__()  # LockedError when another process writes
+                self._held = held
+            self._holders += 1
+        try:
+            yield
+        finally:
+            with self._mutex:
+                self._holders -= 1
+                if self._holders == 0:
+                    self._held.__exit__(None, None, None)
+                    self._held = None
+
+
+class IndexUpdater:
+    """Group commit of the derived indexes: a request whose records are committed to the
+    catalog waits until the indexes reflect its generation.  One update at a time runs,
+    covering every write committed before it started, so writes that arrive together
+    share one Whoosh commit and one vector append instead of queueing for one each."""
+
+    def __init__(self, settings: Settings, folder_lock: DataFolderLock) -> None:
+        self.settings = settings
+        self.folder_lock = folder_lock
+        self._lock = threading.Lock()
+        self.indexed = 0  # the catalog generation the last update here reached
+
+    def wait_for(self, generation: int) -> int:
+        """Return once the indexes reflect ``generation`` (the generation reached)."""
+        from indexer import Catalog, catalog_path, update_indexes
+
+        with self._lock:
+            if self.indexed >= generation:
+                return self.indexed
+            with self.folder_lock.held():
+                catalog = Catalog(catalog_path(self.settings))
+                try:
+                    target = catalog.generation
+                    update_indexes(self.settings, catalog)
+                    self.indexed = target
+                finally:
+                    catalog.close()
+            return self.indexed
+
+
+def open_pool(settings: Settings) -> SearcherPool | ReplicaPool:
+    """This process's Searchers, or proxies to Ray Serve replicas (``serving = "ray"``)."""
+    if settings.serving == "ray":
+        from web.replicas import ReplicaPool  # Ray is imported on this path only
+
+        return ReplicaPool.open(settings)
+    return SearcherPool(settings)
+
+
 @dataclass
 class Services:
     """Everything the app opens once per process."""
 
     settings: Settings
-    searchers: SearcherPool
+    searchers: SearcherPool | ReplicaPool
     tokens: TokenStore
     introductions: IntroductionStore
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    folder_lock: DataFolderLock
+    updater: IndexUpdater
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
         folder = Path(settings.data_dir)
         catch_up(settings)
+        folder_lock = DataFolderLock(settings)
         return cls(settings, SearcherPool(settings), TokenStore.open(folder),
-                   IntroductionStore.open(folder))
+                   IntroductionStore.open(folder), folder_lock,
+                   IndexUpdater(settings, folder_lock))
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """One writer at a time in this process (the data lock keeps out other processes)."""
-        with self.write_lock:
+        """The right to write the catalog (other processes are kept out; this process's
+        writers overlap, SQLite serialising their transactions)."""
+        with self.folder_lock.held():
             yield
