@@ -146,6 +146,28 @@ def test_pages_limit_sign_in_per_address_and_search_per_session(limited):
     assert response.status_code == 302
 
 
+def test_guessing_tokens_is_limited_per_address(limited, monkeypatch):
+    """Past the bad-token budget an address gets 429 for every token (a good one too),
+    while another address is unaffected; the budget refills with time."""
+    from web import ratelimit
+
+    clock = [1000.0]
+    buckets = limited.extensions["quisait_rate_limits"]
+    buckets["bad_token"] = ratelimit.TokenBuckets(5, clock=lambda: clock[0])
+    client = limited.test_client()
+    good = token_for(limited, "p-claire")
+    statuses = [client.get("/api/v1/me", headers=bearer(f"qs_guess{n}_x")).status_code
+                for n in range(7)]
+    assert statuses == [401] * 5 + [429, 429]
+    response = client.get("/api/v1/me", headers=bearer(good))
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    elsewhere = client.get("/api/v1/me", headers=bearer(good),
+                           environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert elsewhere.status_code == 200
+    clock[0] += 60
+    assert client.get("/api/v1/me", headers=bearer(good)).status_code == 200
+
+
 def test_rates_are_settings():
     assert Settings().search_rate >= 600 and Settings().signin_rate >= 300
     with pytest.raises(Exception, match="search_rate"):

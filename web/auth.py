@@ -19,6 +19,7 @@ from flask import current_app, g, request, session
 
 from core.records import Person
 from web.errors import Forbidden, Unauthenticated
+from web.ratelimit import check_bad_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,9 +63,11 @@ def api_viewer() -> Viewer:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send an API token as `Authorization: Bearer <token>`")
+    check_bad_token(failed=False)
     info = _services().tokens.verify(token.strip())
     person = _person(info.person) if info else None
     if info is None or person is None:
+        check_bad_token(failed=True)
         raise Unauthenticated("this token is unknown, expired or revoked")
     g.viewer = Viewer(person, roles_of(person, info.roles), "token")
     return cast(Viewer, g.viewer)
