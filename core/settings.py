@@ -19,6 +19,7 @@ from core.errors import ConfigError
 ENV_PREFIX = "QUISAIT_"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 ENCODER_BACKENDS = ("torch", "onnx", "onnx-int8")
+SERVING = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class Settings:
     max_request_bytes: int = 16_000_000
     signin_rate: float = 300.0
     search_rate: float = 600.0
+    serving: str = "local"
+    ray_address: str = ""
+    replicas: int = 2
 
     def __post_init__(self) -> None:
         if self.vector_index not in ("auto", "flat", "hnsw"):
@@ -60,10 +64,12 @@ class Settings:
         if self.encoder_backend not in ENCODER_BACKENDS:
             raise ConfigError(f"encoder_backend must be {', '.join(ENCODER_BACKENDS)}; "
                               f"got {self.encoder_backend!r}")
+        if self.serving not in SERVING:
+            raise ConfigError(f"serving must be {' or '.join(SERVING)}; got {self.serving!r}")
         if self.query_log not in ("hash", "none", "off"):
             raise ConfigError(f"query_log must be hash, none or off; got {self.query_log!r}")
         for name in ("batch_size", "threads", "hnsw_threshold", "max_chunks",
-                     "max_request_bytes"):
+                     "max_request_bytes", "replicas"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
         for name in ("signin_rate", "search_rate"):

@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import QuisaitError
 from core.settings import Settings
@@ -219,7 +218,7 @@ class Services:
         folder = Path(settings.data_dir)
         catch_up(settings)
         folder_lock = DataFolderLock(settings)
-        return cls(settings, SearcherPool(settings), TokenStore.open(folder),
+        return cls(settings, open_pool(settings), TokenStore.open(folder),
                    IntroductionStore.open(folder), folder_lock,
                    IndexUpdater(settings, folder_lock))
 

@@ -1,0 +1,278 @@
+"""Searches and expertise on Ray Serve replicas answer exactly what the web process answers.
+
+One local Ray instance (every socket on 127.0.0.1) runs 2 replicas for the module, over a
+copy of the sample index that a second app (``serving = "local"``) also serves; the
+replicas encode queries with the same hashing encoder (shipped to them by ``ReplicaPool``,
+which sends the encoder factory this process uses).  Ray is imported inside fixtures and
+tests only: collecting this file must not import it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from flask import Flask
+
+from tests.web_fixtures import (  # noqa: F401  (fixtures)
+    CANARIES,
+    bearer,
+    copy_settings,
+    hashing_encoder,
+    sample_index,
+    token_for,
+)
+from web import create_app
+
+pytestmark = pytest.mark.slow
+
+TEST_SECONDS = 120  # each test; starting Ray and the replicas has its own bound
+VIEWERS = {"guest": "p-ian", "employee": "p-julien", "secret member": "p-helene",
+           "km_lead": "p-claire"}
+QUERIES = ["notes de frais déplacement", "Kubernetes deployment rollback", "RGPD données",
+           "kubernetse", "type:question python", *sorted(
+               {w for case in CANARIES.values() for w in case["words"]})]
+PEOPLE = ["p-karim", "p-kevin", "p-thomas", "p-helene", "p-nobody"]
+TOPIC = {"id": "t-frais", "name_fr": "notes de frais", "name_en": "expense reports",
+         "synonyms": ["remboursement"], "tags": ["notes-de-frais"]}
+NEW_POST = {"type": "post", "id": "post-ray-1", "author": "p-julien",
+            "created": "2026-02-01T10:00:00", "group": "g-python", "kind": "question",
+            "title": "Quelle version de gribouillard pour Python 3.12 ?",
+            "body": "Le paquet gribouillard casse avec Python 3.12.", "tags": ["python"]}
+LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging the run) if the block takes longer than ``seconds``."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(autouse=True)
+def bounded() -> Iterator[None]:
+    with deadline(TEST_SECONDS):
+        yield
+
+
+@pytest.fixture(scope="module")
+def apps(sample_index: Path, tmp_path_factory: pytest.TempPathFactory  # noqa: F811
+         ) -> Iterator[dict[str, Flask]]:
+    """The same data folder served locally and by 2 replicas; Ray stopped at the end."""
+    settings = copy_settings(sample_index, tmp_path_factory.mktemp("ray-serving") / "data",
+                             search_rate=0.0)
+    local = create_app(settings)
+    with deadline(150):
+        remote = create_app(settings.replace(serving="ray", replicas=2))
+    try:
+        yield {"local": local, "ray": remote}
+    finally:
+        with deadline(60):
+            remote.extensions["quisait"].searchers.shutdown()
+
+
+def pool(apps: dict[str, Flask]) -> Any:
+    return apps["ray"].extensions["quisait"].searchers
+
+
+def get(app: Flask, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+    """(status, JSON) of a GET, or of a POST of ``body``."""
+    client = app.test_client()
+    if body is not None:
+        response = client.post(path, json=body, headers=bearer(token))
+    else:
+        response = client.get(path, headers=bearer(token))
+    data = response.get_json()
+    if isinstance(data, dict):
+        data.pop("search_id", None)  # each app logs its own searches
+    return response.status_code, data
+
+
+def same(local: Any, remote: Any, where: str = "") -> None:
+    """Equal, floats to 1e-6 (expertise scores decay with the time of the call)."""
+    if isinstance(local, float) and isinstance(remote, float):
+        assert remote == pytest.approx(local, rel=1e-6, abs=1e-9), where
+    elif isinstance(local, dict) and isinstance(remote, dict):
+        assert local.keys() == remote.keys(), where
+        for key in local:
+            same(local[key], remote[key], f"{where}.{key}")
+    elif isinstance(local, list) and isinstance(remote, list):
+        assert len(local) == len(remote), f"{where}: {len(local)} != {len(remote)}"
+        for i, (a, b) in enumerate(zip(local, remote, strict=True)):
+            same(a, b, f"{where}[{i}]")
+    else:
+        assert local == remote, where
+
+
+def forbidden_words(person: str) -> set[str]:
+    """Canary words ``person`` may not see (the guest sees the Kestrel ones)."""
+    members = {"secret": {"p-helene"}, "secret_document": {"p-helene"}}
+    hidden = set()
+    for case, canary in CANARIES.items():
+        if case.startswith("guest_shared"):
+            continue
+        if person not in members.get(case, set()):
+            hidden |= set(canary["words"])
+    return hidden
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+
+def test_replicas_answer_what_the_web_process_answers(apps: dict[str, Flask]) -> None:
+    tokens = {name: token_for(apps["local"], person) for name, person in VIEWERS.items()}
+    km = tokens["km_lead"]
+    assert get(apps["local"], "/api/v1/topics", km, TOPIC)[0] == 201  # a topic to compare
+    paths = [f"/api/v1/search?q={q}&mode={mode}" for q in QUERIES for mode in ("hybrid",)]
+    paths += [f"/api/v1/search?q={QUERIES[0]}&mode={m}" for m in ("lexical", "semantic")]
+    paths += [f"/api/v1/experts?q={q}" for q in QUERIES]
+    paths += [f"/api/v1/people/{p}" for p in PEOPLE]
+    paths += ["/api/v1/topics", "/api/v1/topics/t-frais", "/api/v1/km/unanswered",
+              "/api/v1/posts/nothing-here/similar"]
+    compared = 0
+    for name, token in tokens.items():
+        for path in paths:
+            local, remote = get(apps["local"], path, token), get(apps["ray"], path, token)
+            same(local, remote, f"{name} {path}")
+            compared += local[0] == 200 and bool(local[1])
+        for text in ("Comment rembourser mes notes de frais ?", "zorbaflux quintarel"):
+            same(get(apps["local"], "/api/v1/route", token, {"text": text}),
+                 get(apps["ray"], "/api/v1/route", token, {"text": text}), f"{name} route")
+    assert compared > len(paths) * 2  # not a comparison of empty answers
+
+
+def test_no_canary_leaks_through_the_replicas(apps: dict[str, Flask]) -> None:
+    for name, person in VIEWERS.items():
+        token, hidden = token_for(apps["ray"], person), forbidden_words(person)
+        for word in sorted(hidden):
+            status, found = get(apps["ray"], f"/api/v1/search?q={word}", token)
+            shown = json.dumps([found["hits"], found["facets"], found["did_you_mean"]])
+            status2, ranked = get(apps["ray"], f"/api/v1/experts?q={word}", token)
+            shown += json.dumps([e["evidence"] for e in ranked["experts"]])  # `why` echoes q
+            assert status == status2 == 200
+            assert not {w for w in hidden if w in shown}, f"{name} sees a canary ({word})"
+    member = token_for(apps["ray"], "p-helene")
+    found = get(apps["ray"], "/api/v1/search?q=zorbaflux&mode=lexical", member)[1]["hits"]
+    assert found and all(hit["group"]["id"] == "g-codir" for hit in found)
+
+
+def test_errors_come_back_as_the_web_process_raises_them(apps: dict[str, Flask]) -> None:
+    token = token_for(apps["ray"], "p-julien")
+    bad = get(apps["ray"], '/api/v1/search?q="unclosed', token)
+    assert bad == get(apps["local"], '/api/v1/search?q="unclosed', token)
+    assert bad[0] == 400 and bad[1]["error"]["code"] == "query_syntax"
+    missing = get(apps["ray"], "/api/v1/route", token, {"post": "no-such-post"})
+    assert missing[0] == 404 and missing[1]["error"]["code"] == "not_found"
+
+
+# -- replicas ---------------------------------------------------------------------------------
+
+
+def replica_names(apps: dict[str, Flask], calls: int = 40) -> set[str]:
+    handle = pool(apps).replicas.handle
+    return {r.result(timeout_s=30) for r in [handle.whoami.remote() for _ in range(calls)]}
+
+
+def test_two_replicas_answer_and_ray_listens_on_loopback_only(apps: dict[str, Flask]) -> None:
+    names = replica_names(apps)
+    assert len(names) == 2
+    assert all(int(n.split("@")[0]) != os.getpid() and n.endswith("@127.0.0.1") for n in names)
+    ours = [psutil.Process(), *psutil.Process().children(recursive=True)]
+    listening = {(p.name(), c.laddr.ip) for p in ours for c in _sockets(p)
+                 if c.status == psutil.CONN_LISTEN}
+    assert listening and {ip for _, ip in listening} <= set(LOOPBACK), sorted(listening)
+
+
+def _sockets(process: psutil.Process) -> list[Any]:
+    try:
+        return process.net_connections(kind="inet")
+    except psutil.NoSuchProcess:
+        return []
+
+
+def test_a_posted_record_is_found_by_every_replica_at_once(apps: dict[str, Flask]) -> None:
+    admin, reader = token_for(apps["ray"], "p-nadia"), token_for(apps["ray"], "p-julien")
+    query = "/api/v1/search?q=gribouillard&mode=lexical"
+    assert get(apps["ray"], query, reader)[1]["hits"] == []
+    status, summary = get(apps["ray"], "/api/v1/records", admin, [NEW_POST])
+    assert status == 200 and summary["added"] == 1
+    hits = get(apps["ray"], query, reader)[1]["hits"]
+    assert [h["id"] for h in hits] == ["post-ray-1"]  # right after the 200
+    local = apps["local"].extensions["quisait"].searchers.get()
+    expected = {mode: [h.id for h in local.search("gribouillard", "p-julien", mode=mode)]
+                for mode in ("lexical", "semantic", "hybrid")}
+    assert all("post-ray-1" in ids for ids in expected.values()), expected
+    seen: dict[str, set[str]] = {}
+    for _ in range(60):  # until each replica has answered with each retriever
+        for mode, ids in expected.items():
+            found = pool(apps).get().search("gribouillard", "p-julien", mode=mode)
+            assert [h.id for h in found] == ids, mode
+            seen.setdefault(pool(apps).last_replica(), set()).add(mode)
+        if len(seen) == 2 and all(len(modes) == len(expected) for modes in seen.values()):
+            break
+    assert len(seen) == 2, seen
+
+
+def test_a_killed_replica_is_replaced_and_no_request_fails(
+        apps: dict[str, Flask], caplog: pytest.LogCaptureFixture) -> None:
+    import ray
+    from ray import serve
+
+    from web.replicas import APP, DEPLOYMENT
+
+    before = replica_names(apps)
+    victim = next(a for a in ray.util.list_named_actors(all_namespaces=True)
+                  if a["name"].startswith(f"SERVE_REPLICA::{APP}#{DEPLOYMENT}#"))
+    token = token_for(apps["ray"], "p-julien")
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        client = apps["ray"].test_client()
+        while not stop.is_set():
+            for query in QUERIES[:4]:
+                response = client.get(f"/api/v1/experts?q={query}", headers=bearer(token))
+                statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    with caplog.at_level(logging.WARNING, logger="web.replicas"):
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)
+        ray.kill(ray.get_actor(victim["name"], namespace=victim["namespace"]), no_restart=True)
+        time.sleep(3.0)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert statuses and set(statuses) == {200}, statuses
+    retried = [r for r in caplog.records if "retrying once" in r.getMessage()]
+    started = time.monotonic()
+    while time.monotonic() - started < 60:  # Serve starts a replacement
+        states = serve.status().applications[APP].deployments[DEPLOYMENT].replica_states
+        if states.get("RUNNING") == 2 and len(after := replica_names(apps)) == 2 \
+                and after != before:
+            break
+        time.sleep(1)
+    else:
+        pytest.fail(f"no replacement replica within 60 s: {states}")
+    assert len(after & before) == 1  # one survivor, one new replica
+    assert retried, "no request was in flight on the killed replica (nothing retried)"

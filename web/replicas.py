@@ -1,0 +1,345 @@
+"""Searches and expertise on Ray Serve replicas, behind the same Flask API (``serving = "ray"``).
+
+Each replica of the ``QuisaitReplica`` deployment opens the shared data folder itself and
+runs the heavy read calls (:data:`CALLS`) for whichever web process sends them; the viewer
+goes with each call and permissions are applied inside the replica's Searcher, as locally.
+The web process keeps its own Searcher and ExpertFinder (a :class:`SearcherPool`) for the
+rest: the viewer's lookup, a post's catalog rows, curation, topics and the query log, so the
+writes stay in the one process that writes.
+
+A replica's Searchers follow the data folder (Whoosh segments, the shared vector index, the
+catalog), so a generation the writer commits is answered by every replica from its next
+call, without a restart.  A call that a dying replica was running fails with an actor error
+and is sent once more (Serve routes no more calls to a dead replica); Serve's controller
+starts a replacement.  Ray is imported inside functions only: the web layer imports this
+module when ``serving = "ray"``, and nothing else needs Ray.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError, QuisaitError
+from core.settings import Settings
+from web.errors import NotReady
+from web.services import SearcherPool
+
+log = logging.getLogger(__name__)
+
+APP = "quisait"
+DEPLOYMENT = "QuisaitReplica"
+# the read calls a replica runs; anything else is done by the web process
+CALLS = {
+    "searcher": frozenset({"search", "facets", "did_you_mean", "similar"}),
+    "finder": frozenset({"experts", "person", "route", "route_post", "unanswered", "topic",
+                         "candidate_topics"}),
+}
+REPLICA_CPUS = 0.5  # for scheduling only: two replicas and their replacement fit on 2 cores
+REPLICA_CALLS = 4  # calls a replica runs at once (Serve's threads, each with its Searcher)
+HEALTH_CHECK_SECONDS = 2.0  # how soon a hung replica is noticed (a dead one: at once)
+CALL_SECONDS = 60.0
+CONNECT_SECONDS = 5
+LOCAL_OBJECT_STORE = 128 * 1024 * 1024  # calls and answers are small
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class Raised:
+    """A quisait error a replica raised, carried as data: some take other arguments than
+    their ``args`` (``QuerySyntaxError(message, position)``) and would not unpickle."""
+
+    kind: type[QuisaitError]
+    args: tuple[Any, ...]
+    attributes: dict[str, Any]
+
+    @classmethod
+    def of(cls, error: QuisaitError) -> Raised:
+        return cls(type(error), error.args, dict(vars(error)))
+
+    def rebuilt(self) -> QuisaitError:
+        error = self.kind.__new__(self.kind)
+        error.args = self.args
+        vars(error).update(self.attributes)
+        return error
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A replica's answer to one call: the value or the error, and which replica answered."""
+
+    replica: str
+    value: Any = None
+    error: Raised | None = None
+
+
+class Replica:
+    """One replica: Searchers over the shared data folder (one per thread Serve runs calls
+    on, reopened when an index is rebuilt) and the allowed read calls on them."""
+
+    def __init__(self, settings: Settings, encoder_factory: Callable[[Settings], Any]) -> None:
+        import ray
+
+        import search.engine
+
+        node = ray.util.get_node_ip_address()
+        if node in LOOPBACK:
+            _inter_deployment_server_on_loopback()
+        # queries are encoded as in the web process (tests and benchmarks replace the model)
+        search.engine.load_encoder = encoder_factory  # type: ignore[assignment]
+        self.name = f"{os.getpid()}@{node}"
+        self.pool = SearcherPool(settings)
+        try:
+            self.pool.finder()  # load the model and the vector index before the first call
+        except QuisaitError as exc:  # not indexed yet: calls answer 503 until it is
+            log.warning("replica %s started before the indexes: %s", self.name, exc)
+
+    def call(self, target: str, method: str, args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> Reply:
+        """``method(*args, **kwargs)`` of this thread's Searcher or ExpertFinder."""
+        if method not in CALLS.get(target, ()):
+            raise ValueError(f"{target}.{method} is not a replica call")
+        try:
+            owner: Any = self.pool.get() if target == "searcher" else self.pool.finder()
+            return Reply(self.name, value=getattr(owner, method)(*args, **kwargs))
+        except QuisaitError as exc:  # a 400, 404 or 503 for the web process to answer
+            return Reply(self.name, error=Raised.of(exc))
+
+    def whoami(self) -> str:
+        """``pid@node`` of this replica."""
+        return self.name
+
+
+def _inter_deployment_server_on_loopback() -> None:
+    """Serve binds each replica's inter-deployment gRPC server to every interface ("[::]:0",
+    with no setting); on a node at 127.0.0.1, bind it there like the rest of Ray."""
+    from ray.serve._private import replica
+
+    add_port = getattr(replica, "add_port_to_grpc_server", None)
+    if add_port is None:  # another Ray version: nothing to adjust
+        return
+
+    def on_loopback(server: Any, address: str) -> Any:
+        return add_port(server, address.replace("[::]", "127.0.0.1"))
+
+    replica.add_port_to_grpc_server = on_loopback
+
+
+# -- the web process's side -----------------------------------------------------------------
+
+
+@dataclass
+class Replicas:
+    """The deployment seen from the web process: calls, each retried once on a replica's
+    death, and what was started for it (undone by :meth:`shutdown`)."""
+
+    handle: Any
+    started_ray: bool
+    last: threading.local = field(default_factory=threading.local)
+    _closed: bool = False
+
+    def call(self, target: str, method: str, args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> Any:
+        """The value of ``target.method(*args, **kwargs)`` on a replica (its error raised
+        here); ``NotReady`` (503) if no replica could answer."""
+        reply = self._send(target, method, args, kwargs)
+        self.last.replica = reply.replica
+        if reply.error is not None:
+            raise reply.error.rebuilt()
+        return reply.value
+
+    def _send(self, *request: Any) -> Reply:
+        from ray.exceptions import RayActorError
+        from ray.serve.exceptions import RayServeException
+
+        for attempt in (1, 2):
+            response = self.handle.call.remote(*request)
+            try:
+                return response.result(timeout_s=CALL_SECONDS)
+            except RayActorError as exc:  # the replica died (or became unreachable) meanwhile
+                if attempt == 2:
+                    raise NotReady(f"two search replicas failed: {exc}") from exc
+                log.warning("a search replica failed during %s.%s; retrying once: %s",
+                            request[0], request[1], exc)
+            except TimeoutError as exc:
+                response.cancel()
+                raise NotReady(f"no search replica answered in {CALL_SECONDS:g} s") from exc
+            except RayServeException as exc:  # deployment unavailable, back pressure
+                raise NotReady(f"the search replicas are unavailable: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    def shutdown(self) -> None:
+        """Delete the deployment, and stop Ray if it was started for it."""
+        import ray
+        from ray import serve
+
+        if self._closed or not ray.is_initialized():
+            return
+        self._closed = True
+        serve.delete(APP)
+        if self.started_ray:
+            serve.shutdown()
+            ray.shutdown()
+
+
+class _Remote:
+    """Forwards the replica calls of ``target`` to the replicas, all else to ``local``."""
+
+    target = ""
+
+    def __init__(self, local: Any, replicas: Replicas) -> None:
+        self._local = local
+        self._replicas = replicas
+
+    def __getattr__(self, name: str) -> Any:
+        if name in CALLS[self.target]:
+            target, replicas = self.target, self._replicas
+            return lambda *args, **kwargs: replicas.call(target, name, args, kwargs)
+        return getattr(self._local, name)
+
+
+class RemoteSearcher(_Remote):
+    """A :class:`search.Searcher` whose searches run on the replicas."""
+
+    target = "searcher"
+
+
+class RemoteFinder(_Remote):
+    """An :class:`expertise.ExpertFinder` whose rankings and pages run on the replicas;
+    ``searcher`` is the matching :class:`RemoteSearcher`."""
+
+    target = "finder"
+
+    def __init__(self, local: Any, searcher: RemoteSearcher, replicas: Replicas) -> None:
+        super().__init__(local, replicas)
+        self.searcher = searcher
+
+
+class ReplicaPool:
+    """:class:`SearcherPool`'s interface, giving proxies whose read calls run on replicas."""
+
+    def __init__(self, settings: Settings, replicas: Replicas) -> None:
+        self.settings = settings
+        self.replicas = replicas
+        self.local = SearcherPool(settings)
+
+    @classmethod
+    def open(cls, settings: Settings) -> ReplicaPool:
+        """Join ``settings.ray_address`` (or start Ray on 127.0.0.1) and deploy
+        ``settings.replicas`` replicas over ``settings.data_dir``; undone at exit."""
+        import search.engine
+
+        settings = settings.replace(data_dir=Path(settings.data_dir).resolve())
+        replicas = deploy(settings, search.engine.load_encoder)  # looked up now: tests replace it
+        atexit.register(replicas.shutdown)
+        return cls(settings, replicas)
+
+    def get(self) -> RemoteSearcher:
+        return RemoteSearcher(self.local.get(), self.replicas)
+
+    def finder(self) -> RemoteFinder:
+        local = self.local.finder()
+        return RemoteFinder(local, RemoteSearcher(local.searcher, self.replicas), self.replicas)
+
+    def last_replica(self) -> str | None:
+        """``pid@node`` of the replica that answered this thread's last call."""
+        return getattr(self.replicas.last, "replica", None)
+
+    def close(self) -> None:
+        self.local.close()
+
+    def shutdown(self) -> None:
+        self.local.close()
+        self.replicas.shutdown()
+
+
+def deploy(settings: Settings, encoder_factory: Callable[[Settings], Any]) -> Replicas:
+    """Start (or join) Ray and Serve, and run the replicas; a handle to them."""
+    from ray import serve
+
+    with _ray_session(settings.ray_address) as started:
+        serve.start(proxy_location="Disabled")  # handles only: no HTTP or gRPC proxy listens
+        deployment = serve.deployment(
+            name=DEPLOYMENT, num_replicas=settings.replicas,
+            max_ongoing_requests=REPLICA_CALLS, health_check_period_s=HEALTH_CHECK_SECONDS,
+            logging_config={"enable_access_log": False},  # a line per call is noise here
+            ray_actor_options={"num_cpus": REPLICA_CPUS,
+                               "runtime_env": {"env_vars": _replica_env()}})(Replica)
+        handle = serve.run(deployment.bind(settings, encoder_factory), name=APP,
+                           route_prefix=None)
+    return Replicas(handle, started)
+
+
+@contextmanager
+def _ray_session(address: str) -> Iterator[bool]:
+    """Ray initialised (True if by this call); shut down again if what follows fails."""
+    import ray
+
+    if ray.is_initialized():  # the caller's session (a benchmark, a notebook)
+        yield False
+        return
+    options: dict[str, Any] = {"configure_logging": False}
+    if address:
+        _check_reachable(address)
+        options.update(address=address)
+    else:
+        options.update(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
+                       object_store_memory=LOCAL_OBJECT_STORE)
+    try:
+        with _loopback_node(not address or _host(address) in LOOPBACK):
+            ray.init(**options)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ConfigError(f"cannot start or join Ray at {address or 'a local instance'}: "
+                          f"{exc}") from None
+    try:
+        yield True
+    except BaseException:
+        ray.shutdown()
+        raise
+
+
+def _host(address: str) -> str:
+    return address.rsplit(":", 1)[0].strip("[]")
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once if nothing listens at ``address`` (Ray itself retries for minutes)."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"ray_address {address!r}: expected HOST:PORT, the head node's GCS "
+                          "address that `ray start --head` prints")
+    try:
+        socket.create_connection((_host(address), int(port)), timeout=CONNECT_SECONDS).close()
+    except OSError as exc:
+        raise ConfigError(f"no Ray cluster answers at {address} ({exc})") from None
+
+
+@contextmanager
+def _loopback_node(enabled: bool) -> Iterator[None]:
+    """Keep 127.0.0.1 as this node's address: Ray replaces a loopback address by the
+    machine's outward one (and its servers then listen on every interface) unless its
+    multi-machine mode is off while ``ray.init`` runs."""
+    from ray._private import ray_constants  # no public switch for this
+
+    saved = ray_constants.ENABLE_RAY_CLUSTER
+    ray_constants.ENABLE_RAY_CLUSTER = saved and not enabled
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved
+
+
+def _replica_env() -> dict[str, str]:
+    """The replicas import this project from where this process does (same path on every
+    node, like the data folder)."""
+    root = str(Path(__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path}
