@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 
 from core.settings import Settings
 from tests.hashing import HashingEncoder
+from tests.web_fixtures import app, hashing_encoder, sample_index, shared_app  # noqa: F401
 
 # The default run replays the same examples every time (a red CI is then a real change);
 # HYPOTHESIS_PROFILE=explore draws new ones, to look for bugs on purpose.

@@ -22,13 +22,7 @@ from flask import Flask
 
 from indexer.sample import CANARIES_PATH
 from tests.conftest import ROOT
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    CANARIES,
-    copy_settings,
-    hashing_encoder,
-    sample_index,
-    token_for,
-)
+from tests.web_fixtures import CANARIES, copy_settings, token_for
 from web import create_app
 
 if TYPE_CHECKING:
@@ -81,7 +75,7 @@ class Watched:
 
 
 @pytest.fixture(scope="module")
-def live_app(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:  # noqa: F811
+def live_app(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """The app over its own copy of the indexed sample corpus, demo sign-in on."""
     settings = copy_settings(sample_index, tmp_path_factory.mktemp("browser") / "data",
                              demo_login=True)

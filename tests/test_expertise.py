@@ -14,14 +14,14 @@ from expertise import WEIGHTINGS, ExpertFinder
 from expertise.scoring import combine, get_weighting
 from indexer.sample import CANARIES_PATH
 from search import Searcher
-from tests.web_fixtures import copy_settings, hashing_encoder, sample_index  # noqa: F401
+from tests.web_fixtures import copy_settings
 
 CANARIES = json.loads(CANARIES_PATH.read_text())
 
 
 @pytest.fixture(scope="module")
-def finder(sample_index: Path, tmp_path_factory: pytest.TempPathFactory,  # noqa: F811
-           hashing_encoder) -> Iterator[ExpertFinder]:  # noqa: F811
+def finder(sample_index: Path, tmp_path_factory: pytest.TempPathFactory,
+           hashing_encoder) -> Iterator[ExpertFinder]:
     settings = copy_settings(sample_index, tmp_path_factory.mktemp("experts") / "data")
     with Searcher.open(settings) as searcher:
         yield ExpertFinder(searcher)

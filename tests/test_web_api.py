@@ -7,19 +7,12 @@ import re
 import pytest
 from flask import Flask
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    ROLES,
-    bearer,
-    hashing_encoder,
-    sample_index,
-    shared_app,
-    token_for,
-)
+from tests.web_fixtures import ROLES, bearer, token_for
 from web.openapi import openapi_document
 
 
 @pytest.fixture(scope="module")
-def tokens(shared_app: Flask) -> dict[str, str]:  # noqa: F811
+def tokens(shared_app: Flask) -> dict[str, str]:
     return {role: token_for(shared_app, person) for role, person in ROLES.items()}
 
 
@@ -39,7 +32,7 @@ def assert_error(response, status: int, code: str, field: str | None = None) -> 
     return body["error"]  # type: ignore[no-any-return]
 
 
-def test_search_returns_hits_facets_and_highlights(shared_app, tokens):  # noqa: F811
+def test_search_returns_hits_facets_and_highlights(shared_app, tokens):
     body = get(shared_app, "/api/v1/search?q=notes+de+frais&mode=lexical", tokens["employee"])
     data = body.get_json()
     assert body.status_code == 200
@@ -53,7 +46,7 @@ def test_search_returns_hits_facets_and_highlights(shared_app, tokens):  # noqa:
     assert "explanation" in explained.get_json()["hits"][0]
 
 
-def test_search_pages_do_not_overlap(shared_app, tokens):  # noqa: F811
+def test_search_pages_do_not_overlap(shared_app, tokens):
     url = "/api/v1/search?q=frais&mode=lexical&limit=3"
     first = get(shared_app, url, tokens["employee"]).get_json()
     second = get(shared_app, url + "&page=2", tokens["employee"]).get_json()
@@ -63,7 +56,7 @@ def test_search_pages_do_not_overlap(shared_app, tokens):  # noqa: F811
     assert ids == [h["id"] for h in both["hits"]] and len(set(ids)) == 6
 
 
-def test_did_you_mean(shared_app, tokens):  # noqa: F811
+def test_did_you_mean(shared_app, tokens):
     data = get(shared_app, "/api/v1/search?q=kubernetse&mode=lexical",
                tokens["employee"]).get_json()
     assert data["did_you_mean"] == "kubernetes"
@@ -79,18 +72,18 @@ def test_did_you_mean(shared_app, tokens):  # noqa: F811
     ("q=frais&explain=perhaps", 400, "invalid_parameter", "explain"),
     ("q=" + "a" * 1001, 400, "invalid_parameter", "q"),
 ])
-def test_validation_errors_name_the_field(shared_app, tokens, query, status, code, field):  # noqa: F811
+def test_validation_errors_name_the_field(shared_app, tokens, query, status, code, field):
     response = get(shared_app, f"/api/v1/search?{query}", tokens["employee"])
     assert_error(response, status, code, field)
 
 
-def test_query_syntax_error_points_at_the_culprit(shared_app, tokens):  # noqa: F811
+def test_query_syntax_error_points_at_the_culprit(shared_app, tokens):
     response = get(shared_app, '/api/v1/search?q=notes+de+"frais', tokens["employee"])
     error = assert_error(response, 400, "query_syntax", "q")
     assert error["detail"]["position"] == 9
 
 
-def test_http_errors_share_the_shape(shared_app, tokens):  # noqa: F811
+def test_http_errors_share_the_shape(shared_app, tokens):
     client = shared_app.test_client()
     assert_error(get(shared_app, "/api/v1/nowhere", tokens["employee"]), 404, "not_found")
     response = client.post("/api/v1/search", headers=bearer(tokens["employee"]))
@@ -105,7 +98,7 @@ def test_http_errors_share_the_shape(shared_app, tokens):  # noqa: F811
     assert_error(response, 413, "request_entity_too_large")
 
 
-def test_posts_and_similar(shared_app, tokens):  # noqa: F811
+def test_posts_and_similar(shared_app, tokens):
     post = get(shared_app, "/api/v1/posts/post-0170", tokens["employee"]).get_json()
     assert post["group"]["id"] == "g-finance" and post["replies"]
     assert "<script" not in post["body_html"]
@@ -131,7 +124,7 @@ ROUTES_BY_ROLE = [
 
 
 @pytest.mark.parametrize(("method", "url", "allowed"), ROUTES_BY_ROLE)
-def test_every_route_by_role(shared_app, tokens, method, url, allowed):  # noqa: F811
+def test_every_route_by_role(shared_app, tokens, method, url, allowed):
     client = shared_app.test_client()
     assert_error(client.open(url, method=method), 401, "unauthenticated")
     for role in ROLES:
@@ -143,7 +136,7 @@ def test_every_route_by_role(shared_app, tokens, method, url, allowed):  # noqa:
             assert_error(response, 403, "forbidden")
 
 
-def test_roles_of_each_person(shared_app, tokens):  # noqa: F811
+def test_roles_of_each_person(shared_app, tokens):
     roles = {role: set(get(shared_app, "/api/v1/me", tokens[role]).get_json()["roles"])
              for role in ROLES}
     assert roles == {"guest": {"guest"}, "employee": {"employee"},
@@ -151,7 +144,7 @@ def test_roles_of_each_person(shared_app, tokens):  # noqa: F811
                      "admin": {"employee", "admin", "km_lead"}}
 
 
-def test_security_headers_on_api_and_pages(shared_app, tokens):  # noqa: F811
+def test_security_headers_on_api_and_pages(shared_app, tokens):
     for response in (get(shared_app, "/api/v1/search?q=frais", tokens["employee"]),
                      get(shared_app, "/signin"), get(shared_app, "/api/v1/nowhere")):
         csp = response.headers["Content-Security-Policy"]
@@ -160,7 +153,7 @@ def test_security_headers_on_api_and_pages(shared_app, tokens):  # noqa: F811
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_health_and_readiness(shared_app):  # noqa: F811
+def test_health_and_readiness(shared_app):
     client = shared_app.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz").get_json()
@@ -175,7 +168,7 @@ def test_not_ready_without_an_index(tmp_path):
     assert_error(app.test_client().get("/readyz"), 503, "not_ready")
 
 
-def test_openapi_describes_exactly_the_api_routes(shared_app):  # noqa: F811
+def test_openapi_describes_exactly_the_api_routes(shared_app):
     document = shared_app.test_client().get("/api/v1/openapi.json").get_json()
     assert document == openapi_document() and document["openapi"].startswith("3.")
     described = {(path, method.upper()) for path, ops in document["paths"].items()

@@ -11,16 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    app,
-    bearer,
-    copy_settings,
-    csrf_of,
-    hashing_encoder,
-    sample_index,
-    shared_app,
-    signed_in,
-)
+from tests.web_fixtures import bearer, copy_settings, csrf_of, signed_in
 from web import TokenStore, create_app
 
 PUBLIC = {"/healthz", "/readyz", "/signin", "/api/v1/openapi.json", "/static/<path:filename>",
@@ -51,7 +42,7 @@ def test_expiry_and_revocation(tmp_path):
         store.create("p-claire", expires_days=0)
 
 
-def test_revoked_token_is_refused_by_the_api(app):  # noqa: F811
+def test_revoked_token_is_refused_by_the_api(app):
     store = app.extensions["quisait"].tokens
     token, info = store.create("p-claire")
     client = app.test_client()
@@ -60,12 +51,12 @@ def test_revoked_token_is_refused_by_the_api(app):  # noqa: F811
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
 
 
-def test_token_of_departed_person_is_refused(app):  # noqa: F811
+def test_token_of_departed_person_is_refused(app):
     token, _ = app.extensions["quisait"].tokens.create("p-bernard")  # departed
     assert app.test_client().get("/api/v1/me", headers=bearer(token)).status_code == 401
 
 
-def test_token_commands(sample_index, tmp_path):  # noqa: F811
+def test_token_commands(sample_index, tmp_path):
     from quisait.cli import cli
 
     settings = copy_settings(sample_index, tmp_path / "data")
@@ -87,7 +78,7 @@ def test_token_commands(sample_index, tmp_path):  # noqa: F811
     assert store.verify(connector.stdout.strip().splitlines()[0]).roles == ("connector",)
 
 
-def test_every_non_public_route_refuses_anonymous(shared_app):  # noqa: F811
+def test_every_non_public_route_refuses_anonymous(shared_app):
     client = shared_app.test_client()
     checked = 0
     for rule in shared_app.url_map.iter_rules():
@@ -110,7 +101,7 @@ def test_every_non_public_route_refuses_anonymous(shared_app):  # noqa: F811
     assert checked >= 10
 
 
-def test_session_cookie_flags_and_sign_in(shared_app):  # noqa: F811
+def test_session_cookie_flags_and_sign_in(shared_app):
     client = shared_app.test_client()
     page = client.get("/signin").get_data(as_text=True)
     assert "p-claire" in page and "p-bernard" not in page  # departed people cannot sign in
@@ -122,7 +113,7 @@ def test_session_cookie_flags_and_sign_in(shared_app):  # noqa: F811
     assert client.get("/search").status_code == 200
 
 
-def test_csrf_rejects_a_form_without_its_token(shared_app):  # noqa: F811
+def test_csrf_rejects_a_form_without_its_token(shared_app):
     client = shared_app.test_client()
     client.get("/signin")
     for data in ({"person": "p-claire"}, {"person": "p-claire", "csrf_token": "forged"}):
@@ -134,7 +125,7 @@ def test_csrf_rejects_a_form_without_its_token(shared_app):  # noqa: F811
     assert signed.get("/search").status_code == 200
 
 
-def test_demo_sign_in_is_off_by_default(sample_index, tmp_path):  # noqa: F811
+def test_demo_sign_in_is_off_by_default(sample_index, tmp_path):
     client = create_app(copy_settings(sample_index, tmp_path / "data")).test_client()
     page = client.get("/signin").get_data(as_text=True)
     assert "p-claire" not in page
@@ -143,7 +134,7 @@ def test_demo_sign_in_is_off_by_default(sample_index, tmp_path):  # noqa: F811
     assert client.get("/search").status_code == 302
 
 
-def test_trusted_header(sample_index, tmp_path):  # noqa: F811
+def test_trusted_header(sample_index, tmp_path):
     client = create_app(copy_settings(sample_index, tmp_path / "data",
                                       trusted_header="X-Remote-User")).test_client()
     assert client.get("/search", headers={"X-Remote-User": "p-claire"}).status_code == 200

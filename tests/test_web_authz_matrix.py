@@ -12,15 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    bearer,
-    copy_settings,
-    csrf_of,
-    hashing_encoder,
-    sample_index,
-    signed_in,
-    token_for,
-)
+from tests.web_fixtures import bearer, copy_settings, csrf_of, signed_in, token_for
 from web import create_app
 
 PUBLIC, USER, KM, ADMIN = 0, 1, 2, 3
@@ -60,7 +52,7 @@ ROLES = {"anonymous": (None, PUBLIC), "guest": ("p-ian", USER),
 
 
 @pytest.fixture(scope="module")
-def matrix_app(sample_index: Path,  # noqa: F811
+def matrix_app(sample_index: Path,
                tmp_path_factory: pytest.TempPathFactory) -> Flask:
     settings = copy_settings(sample_index, tmp_path_factory.mktemp("matrix") / "data",
                              demo_login=True)

@@ -13,17 +13,7 @@ from flask import Flask
 
 from core.records import COMPANY_FEED
 from indexer.sample import CANARIES_PATH
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    ROLES,
-    app,
-    bearer,
-    csrf_of,
-    hashing_encoder,
-    sample_index,
-    shared_app,
-    signed_in,
-    token_for,
-)
+from tests.web_fixtures import ROLES, bearer, csrf_of, signed_in, token_for
 from web.dashboard import compute
 
 CANARIES = json.loads(CANARIES_PATH.read_text())
@@ -38,7 +28,7 @@ def finder_of(flask_app: Flask):  # type: ignore[no-untyped-def]
     return flask_app.extensions["quisait"].searchers.finder()
 
 
-def test_dashboard_pages_by_role(shared_app):  # noqa: F811
+def test_dashboard_pages_by_role(shared_app):
     response = shared_app.test_client().get("/km")
     assert response.status_code == 302 and response.headers["Location"].startswith("/signin")
     for role, person in ROLES.items():
@@ -49,7 +39,7 @@ def test_dashboard_pages_by_role(shared_app):  # noqa: F811
         assert ('href="/km"' in nav) == (expected == 200)
 
 
-def test_dashboard_figures_come_from_the_catalog(shared_app):  # noqa: F811
+def test_dashboard_figures_come_from_the_catalog(shared_app):
     page = signed_in(shared_app, "p-claire").get("/km")
     text = page.get_data(as_text=True)
     assert "<script" not in text and "script-src" not in page.headers["Content-Security-Policy"]
@@ -76,7 +66,7 @@ def test_dashboard_figures_come_from_the_catalog(shared_app):  # noqa: F811
     assert data.as_of <= datetime.now(UTC)
 
 
-def test_introductions_are_counted(app):  # noqa: F811
+def test_introductions_are_counted(app):
     km = signed_in(app, "p-claire")
     assert figure(km.get("/km").get_data(as_text=True), "introductions") == "0"
     client = signed_in(app, "p-julien")
@@ -91,7 +81,7 @@ def test_introductions_are_counted(app):  # noqa: F811
     assert chart.endswith(f"{month}: 2")  # this month's bar, even if the corpus is older
 
 
-def test_zero_result_queries_and_click_through(app):  # noqa: F811
+def test_zero_result_queries_and_click_through(app):
     km = signed_in(app, "p-claire")
     km.get("/search?q=xylophonique+introuvable&mode=lexical")
     page = km.get("/search?q=notes+de+frais&mode=lexical").get_data(as_text=True)
@@ -104,7 +94,7 @@ def test_zero_result_queries_and_click_through(app):  # noqa: F811
     assert figure(text, "click-through").startswith("50.0 %")
 
 
-def test_only_km_leads_see_topic_figures(app):  # noqa: F811
+def test_only_km_leads_see_topic_figures(app):
     km = token_for(app, "p-claire")
     client = app.test_client()
     for topic in ({"id": "t-iso", "name_fr": "ISO 9001", "name_en": "ISO 9001",
@@ -132,7 +122,7 @@ def _make_km_lead(flask_app: Flask, person_id: str) -> None:
 
 
 @pytest.mark.parametrize("case", ["secret", "private"])
-def test_secret_groups_add_nothing_to_an_outsiders_dashboard(app, case):  # noqa: F811
+def test_secret_groups_add_nothing_to_an_outsiders_dashboard(app, case):
     group, words = CANARIES[case]["group"], CANARIES[case]["words"]
     member = {"g-codir": "p-helene", "g-horizon": "p-isabelle"}[group]
     _make_km_lead(app, member)

@@ -10,29 +10,23 @@ import re
 import pytest
 from flask import Flask
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
+from tests.web_fixtures import (
     CANARIES,
+    MEMBERS,
+    OUTSIDERS,
     ROLES,
-    app,
     bearer,
     csrf_of,
-    hashing_encoder,
-    sample_index,
-    shared_app,
     signed_in,
     token_for,
 )
 
-OUTSIDERS = {"g-codir": ["p-ian", "p-julien", "p-claire", "p-nadia"],
-             "g-horizon": ["p-ian", "p-julien", "p-claire", "p-helene"],
-             "g-kestrel": ["p-julien", "p-claire", "p-nadia", "p-helene"]}
-MEMBERS = {"g-codir": "p-helene", "g-horizon": "p-isabelle", "g-kestrel": "p-ian"}
 TOPIC = {"id": "t-frais", "name_fr": "notes de frais", "name_en": "expense reports",
          "synonyms": ["remboursement"], "tags": ["notes-de-frais"]}
 
 
 @pytest.fixture(scope="module")
-def tokens(shared_app: Flask) -> dict[str, str]:  # noqa: F811
+def tokens(shared_app: Flask) -> dict[str, str]:
     return {role: token_for(shared_app, person) for role, person in ROLES.items()}
 
 
@@ -78,14 +72,14 @@ KM_ROUTES = [("GET", "/api/v1/km/unanswered?limit=2", None),
 
 
 @pytest.mark.parametrize("method,url,body", READ_ROUTES + KM_ROUTES)
-def test_anonymous_api_calls_get_401(shared_app, method, url, body):  # noqa: F811
+def test_anonymous_api_calls_get_401(shared_app, method, url, body):
     error = error_of(call(shared_app, method, url, None, body), 401)
     assert error["code"] == "unauthenticated"
 
 
 @pytest.mark.parametrize("role", sorted(ROLES))
 @pytest.mark.parametrize("method,url,body", KM_ROUTES)
-def test_km_routes_are_for_km_leads_and_admins(app, role, method, url, body):  # noqa: F811
+def test_km_routes_are_for_km_leads_and_admins(app, role, method, url, body):
     response = call(app, method, url, token_for(app, ROLES[role]), body)
     if role in ("guest", "employee"):
         assert error_of(response, 403)["detail"]["roles"] == ["km_lead"]
@@ -96,13 +90,13 @@ def test_km_routes_are_for_km_leads_and_admins(app, role, method, url, body):  #
 
 @pytest.mark.parametrize("role", ["employee", "km_lead", "admin"])
 @pytest.mark.parametrize("method,url,body", READ_ROUTES)
-def test_read_routes_answer_every_signed_in_employee(shared_app, tokens, role, method, url,  # noqa: F811
+def test_read_routes_answer_every_signed_in_employee(shared_app, tokens, role, method, url,
                                                      body):
     response = call(shared_app, method, url, tokens[role], body)
     assert response.status_code == 200, response.get_json()
 
 
-def test_a_guest_sees_only_people_of_shared_groups(shared_app, tokens):  # noqa: F811
+def test_a_guest_sees_only_people_of_shared_groups(shared_app, tokens):
     guest = tokens["guest"]
     hidden = call(shared_app, "GET", "/api/v1/people/p-karim", guest)
     unknown = call(shared_app, "GET", "/api/v1/people/p-nobody", guest)
@@ -118,7 +112,7 @@ def test_a_guest_sees_only_people_of_shared_groups(shared_app, tokens):  # noqa:
 
 # -- experts -------------------------------------------------------------------------------
 
-def test_experts_with_evidence_and_iso_dates(shared_app, tokens):  # noqa: F811
+def test_experts_with_evidence_and_iso_dates(shared_app, tokens):
     data = call(shared_app, "GET", "/api/v1/experts?q=notes+de+frais&mode=lexical&limit=3",
                 tokens["employee"]).get_json()
     assert len(data["experts"]) <= 3
@@ -136,12 +130,12 @@ def test_experts_with_evidence_and_iso_dates(shared_app, tokens):  # noqa: F811
                                          ("q=frais&mode=psychic", "mode"),
                                          ("q=frais&km_view=maybe", "km_view"),
                                          ('q="frais', "q")])
-def test_experts_validation_names_the_field(shared_app, tokens, query, field):  # noqa: F811
+def test_experts_validation_names_the_field(shared_app, tokens, query, field):
     error_of(call(shared_app, "GET", f"/api/v1/experts?{query}", tokens["employee"]), 400,
              field)
 
 
-def test_departed_and_opted_out_people_only_in_the_km_view(shared_app, tokens):  # noqa: F811
+def test_departed_and_opted_out_people_only_in_the_km_view(shared_app, tokens):
     def states(role: str, query: str, km_view: bool) -> dict[str, str]:
         url = f"/api/v1/experts?q={query}&mode=lexical&limit=50&km_view={int(km_view)}"
         data = call(shared_app, "GET", url, tokens[role]).get_json()
@@ -157,7 +151,7 @@ def test_departed_and_opted_out_people_only_in_the_km_view(shared_app, tokens): 
 
 # -- people ----------------------------------------------------------------------------------
 
-def test_suggestions_only_for_the_person_and_km_leads(shared_app, tokens):  # noqa: F811
+def test_suggestions_only_for_the_person_and_km_leads(shared_app, tokens):
     own = call(shared_app, "GET", "/api/v1/people/p-thomas",
                token_for(shared_app, "p-thomas")).get_json()
     km = call(shared_app, "GET", "/api/v1/people/p-thomas", tokens["km_lead"]).get_json()
@@ -169,14 +163,14 @@ def test_suggestions_only_for_the_person_and_km_leads(shared_app, tokens):  # no
     assert own["person"]["skills"] and own["state"] == "active"
 
 
-def test_departed_person_page_says_so(shared_app, tokens):  # noqa: F811
+def test_departed_person_page_says_so(shared_app, tokens):
     data = call(shared_app, "GET", "/api/v1/people/p-bernard", tokens["employee"]).get_json()
     assert data["state"] == "departed" and data["topics"]
 
 
 # -- routing -------------------------------------------------------------------------------
 
-def test_route_text_excludes_the_asker(shared_app, tokens):  # noqa: F811
+def test_route_text_excludes_the_asker(shared_app, tokens):
     data = call(shared_app, "POST", "/api/v1/route?mode=lexical", tokens["employee"],
                 {"text": "Comment se faire rembourser une note de frais ?"}).get_json()
     assert data["answered"] and data["experts"]
@@ -184,7 +178,7 @@ def test_route_text_excludes_the_asker(shared_app, tokens):  # noqa: F811
     assert ROLES["employee"] not in {e["person"]["id"] for e in data["experts"]}
 
 
-def test_route_post_hides_unreadable_posts(shared_app, tokens):  # noqa: F811
+def test_route_post_hides_unreadable_posts(shared_app, tokens):
     secret = group_items(shared_app, "g-codir")[0]
     hidden = call(shared_app, "POST", "/api/v1/route", tokens["km_lead"], {"post": secret})
     unknown = call(shared_app, "POST", "/api/v1/route", tokens["km_lead"], {"post": "nope"})
@@ -202,13 +196,13 @@ def test_route_post_hides_unreadable_posts(shared_app, tokens):  # noqa: F811
                                         ({"text": ""}, "text"), ({"text": 3}, "text"),
                                         ({"post": ["x"]}, "post"), ([1], "body"),
                                         ({"text": "x" * 5001}, "text")])
-def test_route_validation_names_the_field(shared_app, tokens, body, field):  # noqa: F811
+def test_route_validation_names_the_field(shared_app, tokens, body, field):
     error_of(call(shared_app, "POST", "/api/v1/route", tokens["employee"], body), 400, field)
 
 
 # -- topics ----------------------------------------------------------------------------------
 
-def test_topic_lifecycle_by_a_km_lead(app):  # noqa: F811
+def test_topic_lifecycle_by_a_km_lead(app):
     km, employee = token_for(app, "p-claire"), token_for(app, "p-julien")
     created = call(app, "POST", "/api/v1/topics", km, TOPIC)
     assert created.status_code == 201 and created.get_json()["id"] == "t-frais"
@@ -239,11 +233,11 @@ def test_topic_lifecycle_by_a_km_lead(app):  # noqa: F811
     ({"id": "t", "name_fr": "x", "name_en": "y", "synonyms": [1]}, "synonyms"),
     ({"id": "t", "name_fr": "x", "name_en": "y", "colour": "red"}, "colour"),
     ("not an object", "body")])
-def test_topic_validation_names_the_field(shared_app, tokens, body, field):  # noqa: F811
+def test_topic_validation_names_the_field(shared_app, tokens, body, field):
     error_of(call(shared_app, "POST", "/api/v1/topics", tokens["km_lead"], body), 400, field)
 
 
-def test_km_unanswered_lists_questions_with_experts(shared_app, tokens):  # noqa: F811
+def test_km_unanswered_lists_questions_with_experts(shared_app, tokens):
     data = call(shared_app, "GET", "/api/v1/km/unanswered?limit=3", tokens["km_lead"]).get_json()
     assert 0 < len(data["questions"]) <= 3
     assert all(q["question"]["kind"] == "question" for q in data["questions"])
@@ -275,7 +269,7 @@ def api_answers(flask_app: Flask, token: str, word: str, group: str) -> list[str
 
 
 @pytest.mark.parametrize("case", sorted(CANARIES))
-def test_canaries_never_reach_outsiders_through_expertise(app, case):  # noqa: F811
+def test_canaries_never_reach_outsiders_through_expertise(app, case):
     group, words = CANARIES[case]["group"], CANARIES[case]["words"]
     km = token_for(app, "p-claire")
     # a topic named after the canaries: its name is the KM lead's, its page must stay empty
@@ -308,12 +302,12 @@ PAGES = ["/people/p-karim", "/topics", "/topics/t-frais", "/ask?q=frais", "/km"]
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_pages_send_anonymous_people_to_sign_in(shared_app, url):  # noqa: F811
+def test_pages_send_anonymous_people_to_sign_in(shared_app, url):
     response = shared_app.test_client().get(url)
     assert response.status_code == 302 and response.headers["Location"].startswith("/signin")
 
 
-def test_search_page_shows_experts_with_evidence_and_contact(shared_app):  # noqa: F811
+def test_search_page_shows_experts_with_evidence_and_contact(shared_app):
     page = signed_in(shared_app, "p-julien").get(
         "/search?q=notes+de+frais&mode=lexical").get_data(as_text=True)
     side = page[page.index('class="experts"'):page.index('class="facets"')]
@@ -324,7 +318,7 @@ def test_search_page_shows_experts_with_evidence_and_contact(shared_app):  # noq
     assert 'aria-label="Contact Karim' in first
 
 
-def test_person_page_by_viewer(shared_app):  # noqa: F811
+def test_person_page_by_viewer(shared_app):
     def page(viewer: str, person: str) -> str:
         return signed_in(shared_app, viewer).get(f"/people/{person}").get_data(as_text=True)
 
@@ -345,7 +339,7 @@ def test_person_page_by_viewer(shared_app):  # noqa: F811
     assert "a quitté l&#39;entreprise" in french and "Expertise démontrée" in french
 
 
-def test_ask_page_routes_without_posting(shared_app):  # noqa: F811
+def test_ask_page_routes_without_posting(shared_app):
     client = signed_in(shared_app, "p-julien")
     page = client.get("/ask?q=Comment+se+faire+rembourser+une+note+de+frais+%3F&mode=lexical")
     text = page.get_data(as_text=True)
@@ -357,7 +351,7 @@ def test_ask_page_routes_without_posting(shared_app):  # noqa: F811
     assert client.get("/ask").status_code == 200
 
 
-def test_km_lead_curates_a_topic_from_its_page(app):  # noqa: F811
+def test_km_lead_curates_a_topic_from_its_page(app):
     km, employee = signed_in(app, "p-claire"), signed_in(app, "p-julien")
     listing = km.get("/topics").get_data(as_text=True)
     assert 'id="candidates-title"' in listing
@@ -398,7 +392,7 @@ def test_km_lead_curates_a_topic_from_its_page(app):  # noqa: F811
     assert km.get("/topics/t-iso").status_code == 404
 
 
-def test_contact_records_an_introduction(app):  # noqa: F811
+def test_contact_records_an_introduction(app):
     client = signed_in(app, "p-julien")
     page = client.get("/search?q=notes+de+frais&mode=lexical").get_data(as_text=True)
     form = {"csrf_token": csrf_of(page), "expert": "p-karim", "q": "notes de frais"}
@@ -439,7 +433,7 @@ def page_answers(flask_app: Flask, person: str, word: str, group: str,
 
 
 @pytest.mark.parametrize("case", ["secret", "private", "guest_shared"])
-def test_canaries_never_reach_outsiders_through_pages(app, case):  # noqa: F811
+def test_canaries_never_reach_outsiders_through_pages(app, case):
     group, words = CANARIES[case]["group"], CANARIES[case]["words"]
     km = token_for(app, "p-claire")
     assert call(app, "POST", "/api/v1/topics", km,

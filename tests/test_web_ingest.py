@@ -6,13 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    app,
-    bearer,
-    hashing_encoder,
-    sample_index,
-    token_for,
-)
+from tests.web_fixtures import bearer, token_for
 
 NEW_POST = {"type": "post", "id": "post-web-1", "author": "p-julien",
             "created": "2026-02-01T10:00:00", "group": "g-python", "kind": "question",
@@ -28,7 +22,7 @@ def search_ids(client, token: str, query: str, mode: str = "lexical") -> list[st
     return [hit["id"] for hit in data["hits"]]
 
 
-def test_posted_record_is_searchable_within_two_seconds(app):  # noqa: F811
+def test_posted_record_is_searchable_within_two_seconds(app):
     admin, reader = token_for(app, "p-nadia"), token_for(app, "p-julien")
     client = app.test_client()
     started = time.monotonic()
@@ -42,7 +36,7 @@ def test_posted_record_is_searchable_within_two_seconds(app):  # noqa: F811
     assert "<script" not in post["body_html"] and "gribouillard" in post["body_html"]
 
 
-def test_jsonl_and_connector_tokens(app):  # noqa: F811
+def test_jsonl_and_connector_tokens(app):
     connector = token_for(app, "p-julien", roles=("connector",))
     client = app.test_client()
     body = "\n".join(json.dumps(r) for r in (NEW_POST, SECRET_POST)) + "\n"
@@ -55,7 +49,7 @@ def test_jsonl_and_connector_tokens(app):  # noqa: F811
     assert set(search_ids(client, member, "gribouillard")) == {"post-web-1", "post-web-2"}
 
 
-def test_deleted_record_disappears_at_once(app):  # noqa: F811
+def test_deleted_record_disappears_at_once(app):
     admin, reader = token_for(app, "p-nadia"), token_for(app, "p-julien")
     client = app.test_client()
     client.post("/api/v1/records", json=[NEW_POST], headers=bearer(admin))
@@ -73,7 +67,7 @@ def test_deleted_record_disappears_at_once(app):  # noqa: F811
     assert again.status_code == 404 and again.get_json()["error"]["code"] == "not_found"
 
 
-def test_a_bad_record_rejects_the_request_and_names_it(app):  # noqa: F811
+def test_a_bad_record_rejects_the_request_and_names_it(app):
     admin = token_for(app, "p-nadia")
     client = app.test_client()
     bad = {**NEW_POST, "id": "post-web-3", "kind": "rumour"}
@@ -90,7 +84,7 @@ def test_a_bad_record_rejects_the_request_and_names_it(app):  # noqa: F811
         assert response.get_json()["error"]["detail"]["field"].startswith(("body", "records"))
 
 
-def test_km_curation_through_the_api(app):  # noqa: F811
+def test_km_curation_through_the_api(app):
     km, reader = token_for(app, "p-claire"), token_for(app, "p-julien")
     client = app.test_client()
     before = search_ids(client, reader, "notes de frais")
@@ -118,7 +112,7 @@ def test_km_curation_through_the_api(app):  # noqa: F811
 
 
 def test_concurrent_writes_share_index_updates_and_each_is_searchable_when_answered(
-        app, monkeypatch):  # noqa: F811
+        app, monkeypatch):
     """Group commit: eight requests at once, each answered only once its post is
     searchable, with fewer index updates than requests."""
     import threading

@@ -11,20 +11,14 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    bearer,
-    copy_settings,
-    hashing_encoder,
-    sample_index,
-    token_for,
-)
+from tests.web_fixtures import bearer, copy_settings, token_for
 from web import create_app
 
 TOKEN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-def api_schema(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:  # noqa: F811
+def api_schema(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     app = create_app(copy_settings(sample_index, tmp_path_factory.mktemp("openapi") / "data"))
     TOKEN["admin"] = token_for(app, "p-nadia")  # an admin is also a KM lead: every operation
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

@@ -3,16 +3,7 @@ French or English; sign-in redirects."""
 
 from __future__ import annotations
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    app,
-    bearer,
-    csrf_of,
-    hashing_encoder,
-    sample_index,
-    shared_app,
-    signed_in,
-    token_for,
-)
+from tests.web_fixtures import bearer, csrf_of, signed_in, token_for
 
 HOSTILE = {"type": "post", "id": "post-web-x", "author": "p-julien",
            "created": "2026-02-01T10:00:00", "group": "g-python", "kind": "post",
@@ -22,13 +13,13 @@ HOSTILE = {"type": "post", "id": "post-web-x", "author": "p-julien",
            "body_format": "html"}
 
 
-def test_pages_redirect_to_sign_in(shared_app):  # noqa: F811
+def test_pages_redirect_to_sign_in(shared_app):
     response = shared_app.test_client().get("/search?q=frais")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/signin?next=/search")
 
 
-def test_search_page(shared_app):  # noqa: F811
+def test_search_page(shared_app):
     client = signed_in(shared_app, "p-julien")
     page = client.get("/search?q=notes+de+frais&mode=lexical").get_data(as_text=True)
     assert "<mark>frais</mark>" in page
@@ -41,7 +32,7 @@ def test_search_page(shared_app):  # noqa: F811
     assert 'class="suggestion"' in suggestion and ">kubernetes</a>" in suggestion
 
 
-def test_query_syntax_error_is_shown_with_a_caret(shared_app):  # noqa: F811
+def test_query_syntax_error_is_shown_with_a_caret(shared_app):
     client = signed_in(shared_app, "p-julien")
     response = client.get('/search?q=notes+de+"frais')
     page = response.get_data(as_text=True)
@@ -49,13 +40,13 @@ def test_query_syntax_error_is_shown_with_a_caret(shared_app):  # noqa: F811
     assert "notes de &#34;frais\n" + " " * 9 + "^" in page
 
 
-def test_query_is_escaped(shared_app):  # noqa: F811
+def test_query_is_escaped(shared_app):
     client = signed_in(shared_app, "p-julien")
     page = client.get("/search?q=<script>alert(1)</script>").get_data(as_text=True)
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 
-def test_french_by_browser_language_and_switch(shared_app):  # noqa: F811
+def test_french_by_browser_language_and_switch(shared_app):
     client = signed_in(shared_app, "p-julien")
     french = client.get("/search", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert 'lang="fr"' in french.get_data(as_text=True)
@@ -68,7 +59,7 @@ def test_french_by_browser_language_and_switch(shared_app):  # noqa: F811
     assert "Que cherchez-vous ?" in client.get("/search").get_data(as_text=True)
 
 
-def test_post_page_sanitises_user_html(app):  # noqa: F811
+def test_post_page_sanitises_user_html(app):
     admin = token_for(app, "p-nadia")
     response = app.test_client().post("/api/v1/records", json=[HOSTILE], headers=bearer(admin))
     assert response.status_code == 200
@@ -82,13 +73,13 @@ def test_post_page_sanitises_user_html(app):  # noqa: F811
     assert "<img" not in results and "&lt;img src=x" in results
 
 
-def test_post_page_404_for_unreadable(shared_app):  # noqa: F811
+def test_post_page_404_for_unreadable(shared_app):
     client = signed_in(shared_app, "p-julien")
     assert client.get("/posts/no-such-post").status_code == 404
     assert client.get("/posts/post-0170").status_code == 200
 
 
-def test_pinned_results_on_top_with_a_marker(app):  # noqa: F811
+def test_pinned_results_on_top_with_a_marker(app):
     km = token_for(app, "p-claire")
     client = signed_in(app, "p-julien")
     page = client.get("/search?q=notes+de+frais&mode=lexical").get_data(as_text=True)
@@ -101,7 +92,7 @@ def test_pinned_results_on_top_with_a_marker(app):  # noqa: F811
     assert first.startswith(" pinned") and f'href="/posts/{last}?' in first.split("</li>")[0]
 
 
-def test_km_lead_pins_a_result_from_the_page(app):  # noqa: F811
+def test_km_lead_pins_a_result_from_the_page(app):
     km, employee = signed_in(app, "p-claire"), signed_in(app, "p-julien")
     url = "/search?q=notes+de+frais&mode=lexical"
     assert 'class="pinform"' not in employee.get(url).get_data(as_text=True)

@@ -8,22 +8,7 @@ import json
 import pytest
 from flask import Flask
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    CANARIES,
-    bearer,
-    hashing_encoder,
-    sample_index,
-    shared_app,
-    signed_in,
-    token_for,
-)
-
-# outsiders of every canary group, by role: a guest of another group, plain employees,
-# a KM lead and an admin (roles grant no read access)
-OUTSIDERS = {"g-codir": ["p-ian", "p-julien", "p-claire", "p-nadia"],
-             "g-horizon": ["p-ian", "p-julien", "p-claire", "p-helene"],
-             "g-kestrel": ["p-julien", "p-claire", "p-nadia", "p-helene"]}
-MEMBERS = {"g-codir": "p-helene", "g-horizon": "p-isabelle", "g-kestrel": "p-ian"}
+from tests.web_fixtures import CANARIES, MEMBERS, OUTSIDERS, bearer, signed_in, token_for
 
 
 def group_items(app: Flask, group: str) -> list[str]:
@@ -73,7 +58,7 @@ def page_texts(app: Flask, person: str, word: str, items: list[str]) -> list[tup
 
 
 @pytest.mark.parametrize("case", sorted(CANARIES))
-def test_canaries_never_reach_outsiders(shared_app, case):  # noqa: F811
+def test_canaries_never_reach_outsiders(shared_app, case):
     group, words = CANARIES[case]["group"], CANARIES[case]["words"]
     items = group_items(shared_app, group)
     assert items
@@ -93,7 +78,7 @@ def test_canaries_never_reach_outsiders(shared_app, case):  # noqa: F811
 
 
 @pytest.mark.parametrize("case", sorted(CANARIES))
-def test_members_find_the_canaries(shared_app, case):  # noqa: F811
+def test_members_find_the_canaries(shared_app, case):
     group, words = CANARIES[case]["group"], CANARIES[case]["words"]
     member = MEMBERS[group]
     token = token_for(shared_app, member)
@@ -111,7 +96,7 @@ def test_members_find_the_canaries(shared_app, case):  # noqa: F811
     assert words[0] in page.get_data(as_text=True).lower()
 
 
-def test_km_curation_cannot_probe_secret_items(shared_app):  # noqa: F811
+def test_km_curation_cannot_probe_secret_items(shared_app):
     secret = group_items(shared_app, "g-codir")[0]
     token = token_for(shared_app, "p-claire")  # a KM lead outside CODIR
     client = shared_app.test_client()

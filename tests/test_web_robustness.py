@@ -9,21 +9,14 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    app,
-    bearer,
-    hashing_encoder,
-    sample_index,
-    shared_app,
-    token_for,
-)
+from tests.web_fixtures import bearer, token_for
 
 PARAMETER_VALUES = st.one_of(st.text(max_size=30), st.integers().map(str),
                              st.sampled_from(["", "0", "-1", "1e9", "true", "hybrid", "%", "\x00"]))
 FIXTURES = [HealthCheck.function_scoped_fixture]
 
 
-def test_concurrent_searches_while_ingesting(app):  # noqa: F811
+def test_concurrent_searches_while_ingesting(app):
     """Worker threads each get their own searcher and see a record once it is acknowledged."""
     reader, admin = token_for(app, "p-julien"), token_for(app, "p-nadia")
     failures: list[str] = []
@@ -56,7 +49,7 @@ def test_concurrent_searches_while_ingesting(app):  # noqa: F811
 @settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
 @given(q=st.text(max_size=60), mode=PARAMETER_VALUES, page=PARAMETER_VALUES,
        limit=PARAMETER_VALUES, explain=PARAMETER_VALUES)
-def test_search_never_fails_on_any_input(shared_app, q, mode, page, limit, explain):  # noqa: F811
+def test_search_never_fails_on_any_input(shared_app, q, mode, page, limit, explain):
     token = shared_app.config.setdefault("FUZZ_TOKEN", token_for(shared_app, "p-julien"))
     query = "&".join(f"{name}={quote(value)}" for name, value in
                      [("q", q), ("mode", mode), ("page", page), ("limit", limit),
@@ -71,7 +64,7 @@ def test_search_never_fails_on_any_input(shared_app, q, mode, page, limit, expla
 @settings(max_examples=40, deadline=None, suppress_health_check=FIXTURES)
 @given(body=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)),
        content_type=st.sampled_from(["application/json", "application/x-ndjson", "text/plain"]))
-def test_ingestion_never_fails_on_garbage(shared_app, body, content_type):  # noqa: F811
+def test_ingestion_never_fails_on_garbage(shared_app, body, content_type):
     token = shared_app.config.setdefault("FUZZ_ADMIN", token_for(shared_app, "p-nadia"))
     response = shared_app.test_client().post("/api/v1/records", data=body,
                                              content_type=content_type, headers=bearer(token))

@@ -7,16 +7,7 @@ import logging
 import pytest
 
 from core.settings import Settings
-from tests.web_fixtures import (  # noqa: F401  (fixtures)
-    app,
-    bearer,
-    copy_settings,
-    csrf_of,
-    hashing_encoder,
-    sample_index,
-    signed_in,
-    token_for,
-)
+from tests.web_fixtures import bearer, copy_settings, csrf_of, signed_in, token_for
 from web import create_app
 from web.ratelimit import TokenBuckets
 
@@ -32,7 +23,7 @@ def _audit(client, token, **args):
     return response.get_json()
 
 
-def test_every_change_is_audited_and_admins_read_it(app):  # noqa: F811
+def test_every_change_is_audited_and_admins_read_it(app):
     tokens = app.extensions["quisait"].tokens
     admin, admin_info = tokens.create("p-nadia", actor="p-nadia")
     km = token_for(app, "p-claire")
@@ -72,7 +63,7 @@ def test_every_change_is_audited_and_admins_read_it(app):  # noqa: F811
     assert admin.split("_", 2)[2] not in repr(rows)  # the id, never the secret
 
 
-def test_page_changes_are_audited(app):  # noqa: F811
+def test_page_changes_are_audited(app):
     client = signed_in(app, "p-claire")
     token = csrf_of(client.get("/search?q=notes+de+frais").get_data(as_text=True))
     response = client.post("/pins", data={"q": "notes de frais", "item_id": "post-0170",
@@ -82,7 +73,7 @@ def test_page_changes_are_audited(app):  # noqa: F811
     assert any((r["actor"], r["action"]) == ("p-claire", "pin.add") for r in rows)
 
 
-def test_audit_is_for_admins_and_paginated(app):  # noqa: F811
+def test_audit_is_for_admins_and_paginated(app):
     client = app.test_client()
     for person in ("p-ian", "p-julien", "p-claire"):
         response = client.get("/api/v1/admin/audit", headers=bearer(token_for(app, person)))
@@ -110,7 +101,7 @@ def test_token_bucket_refills():
 
 
 @pytest.fixture
-def limited(sample_index, tmp_path):  # noqa: F811
+def limited(sample_index, tmp_path):
     settings = copy_settings(sample_index, tmp_path / "data", demo_login=True,
                              signin_rate=2, search_rate=3)
     return create_app(settings)
@@ -184,7 +175,7 @@ def leaks(records: list[logging.LogRecord], secrets: list[str]) -> list[str]:
     return found
 
 
-def test_no_secret_or_viewer_in_logs(app, caplog):  # noqa: F811
+def test_no_secret_or_viewer_in_logs(app, caplog):
     caplog.set_level(logging.DEBUG)  # the root logger: every logger propagates to it
     admin = token_for(app, "p-nadia", roles=("connector",))
     claire = token_for(app, "p-claire")

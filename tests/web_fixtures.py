@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from core.settings import Settings
 from indexer.sample import CANARIES_PATH
-from tests.conftest import HashingEncoder
+from tests.hashing import HashingEncoder
 from web import TokenStore, create_app
 
 CANARIES = json.loads(CANARIES_PATH.read_text())
@@ -25,6 +25,12 @@ ROLES = {"guest": "p-ian", "employee": "p-julien", "km_lead": "p-claire", "admin
 _ENCODER = HashingEncoder(name="test")
 _INDEXED: dict[str, Path] = {}
 
+# outsiders of every canary group, by role: a guest of another group, plain employees,
+# a KM lead and an admin (roles grant no read access)
+OUTSIDERS = {"g-codir": ["p-ian", "p-julien", "p-claire", "p-nadia"],
+             "g-horizon": ["p-ian", "p-julien", "p-claire", "p-helene"],
+             "g-kestrel": ["p-julien", "p-claire", "p-nadia", "p-helene"]}
+MEMBERS = {"g-codir": "p-helene", "g-horizon": "p-isabelle", "g-kestrel": "p-ian"}
 
 @pytest.fixture(scope="session")
 def hashing_encoder() -> Iterator[HashingEncoder]:
