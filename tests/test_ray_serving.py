@@ -237,11 +237,11 @@ def test_a_killed_replica_is_replaced_and_no_request_fails(
     import ray
     from ray import serve
 
-    from web.replicas import APP, DEPLOYMENT
+    from web.replicas import DEPLOYMENT
 
-    before = replica_names(apps)
+    app, before = pool(apps).replicas.app, replica_names(apps)
     victim = next(a for a in ray.util.list_named_actors(all_namespaces=True)
-                  if a["name"].startswith(f"SERVE_REPLICA::{APP}#{DEPLOYMENT}#"))
+                  if a["name"].startswith(f"SERVE_REPLICA::{app}#{DEPLOYMENT}#"))
     token = token_for(apps["ray"], "p-julien")
     statuses: list[int] = []
     stop = threading.Event()
@@ -267,7 +267,7 @@ def test_a_killed_replica_is_replaced_and_no_request_fails(
     retried = [r for r in caplog.records if "retrying once" in r.getMessage()]
     started = time.monotonic()
     while time.monotonic() - started < 60:  # Serve starts a replacement
-        states = serve.status().applications[APP].deployments[DEPLOYMENT].replica_states
+        states = serve.status().applications[app].deployments[DEPLOYMENT].replica_states
         if states.get("RUNNING") == 2 and len(after := replica_names(apps)) == 2 \
                 and after != before:
             break

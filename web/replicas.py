@@ -18,6 +18,7 @@ module when ``serving = "ray"``, and nothing else needs Ray.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import logging
 import os
 import socket
@@ -35,7 +36,7 @@ from web.services import SearcherPool
 
 log = logging.getLogger(__name__)
 
-APP = "quisait"
+APP_PREFIX = "quisait-"  # then a digest of the data folder's path: one deployment per folder
 DEPLOYMENT = "QuisaitReplica"
 # the read calls a replica runs; anything else is done by the web process
 CALLS = {
@@ -142,6 +143,7 @@ class Replicas:
     death, and what was started for it (undone by :meth:`shutdown`)."""
 
     handle: Any
+    app: str
     started_ray: bool
     last: threading.local = field(default_factory=threading.local)
     _closed: bool = False
@@ -158,23 +160,28 @@ class Replicas:
 
     def _send(self, *request: Any) -> Reply:
         from ray.exceptions import RayActorError
+
+        try:
+            return self._send_once(*request)
+        except RayActorError as exc:  # the replica died (or became unreachable) meanwhile
+            log.warning("a search replica failed during %s.%s; retrying once: %s",
+                        request[0], request[1], exc)
+        try:
+            return self._send_once(*request)
+        except RayActorError as exc:
+            raise NotReady(f"two search replicas failed: {exc}") from exc
+
+    def _send_once(self, *request: Any) -> Reply:
         from ray.serve.exceptions import RayServeException
 
-        for attempt in (1, 2):
-            response = self.handle.call.remote(*request)
-            try:
-                return response.result(timeout_s=CALL_SECONDS)
-            except RayActorError as exc:  # the replica died (or became unreachable) meanwhile
-                if attempt == 2:
-                    raise NotReady(f"two search replicas failed: {exc}") from exc
-                log.warning("a search replica failed during %s.%s; retrying once: %s",
-                            request[0], request[1], exc)
-            except TimeoutError as exc:
-                response.cancel()
-                raise NotReady(f"no search replica answered in {CALL_SECONDS:g} s") from exc
-            except RayServeException as exc:  # deployment unavailable, back pressure
-                raise NotReady(f"the search replicas are unavailable: {exc}") from exc
-        raise AssertionError("unreachable")
+        response = self.handle.call.remote(*request)
+        try:
+            return response.result(timeout_s=CALL_SECONDS)
+        except TimeoutError as exc:
+            response.cancel()
+            raise NotReady(f"no search replica answered in {CALL_SECONDS:g} s") from exc
+        except RayServeException as exc:  # deployment unavailable, back pressure
+            raise NotReady(f"the search replicas are unavailable: {exc}") from exc
 
     def shutdown(self) -> None:
         """Delete the deployment, and stop Ray if it was started for it."""
@@ -184,7 +191,7 @@ class Replicas:
         if self._closed or not ray.is_initialized():
             return
         self._closed = True
-        serve.delete(APP)
+        serve.delete(self.app)
         if self.started_ray:
             serve.shutdown()
             ray.shutdown()
@@ -229,7 +236,8 @@ class ReplicaPool:
     def __init__(self, settings: Settings, replicas: Replicas) -> None:
         self.settings = settings
         self.replicas = replicas
-        self.local = SearcherPool(settings)
+        # what stays here needs no model or vector index: the replicas have them
+        self.local = SearcherPool(settings.replace(embeddings=False))
 
     @classmethod
     def open(cls, settings: Settings) -> ReplicaPool:
@@ -265,6 +273,7 @@ def deploy(settings: Settings, encoder_factory: Callable[[Settings], Any]) -> Re
     """Start (or join) Ray and Serve, and run the replicas; a handle to them."""
     from ray import serve
 
+    app = app_name(settings)
     with _ray_session(settings.ray_address) as started:
         serve.start(proxy_location="Disabled")  # handles only: no HTTP or gRPC proxy listens
         deployment = serve.deployment(
@@ -273,9 +282,16 @@ def deploy(settings: Settings, encoder_factory: Callable[[Settings], Any]) -> Re
             logging_config={"enable_access_log": False},  # a line per call is noise here
             ray_actor_options={"num_cpus": REPLICA_CPUS,
                                "runtime_env": {"env_vars": _replica_env()}})(Replica)
-        handle = serve.run(deployment.bind(settings, encoder_factory), name=APP,
+        handle = serve.run(deployment.bind(settings, encoder_factory), name=app,
                            route_prefix=None)
-    return Replicas(handle, started)
+    return Replicas(handle, app, started)
+
+
+def app_name(settings: Settings) -> str:
+    """The Serve application of a data folder: a second server over the same folder (or a
+    restart after a crash) replaces it; servers of other folders leave it alone."""
+    digest = hashlib.sha1(str(Path(settings.data_dir).resolve()).encode()).hexdigest()
+    return APP_PREFIX + digest[:12]
 
 
 @contextmanager
