@@ -335,11 +335,20 @@ def token_list(ctx: click.Context) -> None:
 @click.option("--host", help="Address to bind (setting host, default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (setting port).")
 @click.option("--threads", default=4, show_default=True, help="Worker threads.")
+@click.option("--serving", type=click.Choice(["local", "ray"]),
+              help="Run searches here or on Ray Serve replicas (setting serving).")
+@click.option("--replicas", type=click.IntRange(min=1),
+              help="Replicas with --serving ray (setting replicas, default 2).")
+@click.option("--ray-address", help="Ray cluster to join, HEAD:PORT (setting ray_address; "
+              "default: start a local one).")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, threads: int,
+          serving: str | None, replicas: int | None, ray_address: str | None) -> None:
     """Serve the web UI and JSON API with waitress."""
     settings = _settings(ctx)
-    settings = settings.replace(**{k: v for k, v in (("host", host), ("port", port)) if v})
+    options = {"host": host, "port": port, "serving": serving, "replicas": replicas,
+               "ray_address": ray_address}
+    settings = settings.replace(**{k: v for k, v in options.items() if v})
     _serve(settings, threads)
 
 
