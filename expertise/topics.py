@@ -11,7 +11,6 @@ topics are frequent tags and key phrases that no topic covers yet.
 from __future__ import annotations
 
 import json
-import sqlite3
 import statistics
 import threading
 from collections import Counter
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidRecordError, NotFoundError
 from core.records import Person
+from core.store import open_store
 from indexer.analysis import fold
 from search import Hit, ParsedQuery
 from search.query import AnyOf, Filter, Node, Phrase, Term
@@ -109,10 +109,7 @@ class TopicStore:
     """``topics.sqlite``: one row per topic (thread-safe, one connection)."""
 
     def __init__(self, path: Path | None) -> None:
-        self.db = sqlite3.connect(path or ":memory:", isolation_level=None,
-                                  check_same_thread=False, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.db = open_store(path, _SCHEMA, timeout=30)
         self._lock = threading.Lock()
 
     @classmethod

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.store import open_store
 from indexer.analysis import fold
 
 MARKS = ("official", "outdated")
@@ -69,11 +69,7 @@ class Curation:
 
     def __init__(self, path: Path | None) -> None:
         self._lock = threading.Lock()
-        self.db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None,
-                                  check_same_thread=False, timeout=10)
-        if path:
-            self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.db = open_store(path, _SCHEMA)
 
     @classmethod
     def open(cls, folder: Path) -> Curation:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+
+from core.store import open_store
 
 MAX_QUERY_CHARS = 1000
 _SCHEMA = """
@@ -31,12 +32,8 @@ class IntroductionStore:
     """The introductions table of a data folder.  Safe to share across threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
-                                  timeout=10)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.db = open_store(path, _SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('introduction_salt', ?)",
                         (secrets.token_hex(32),))
         self._salt = bytes.fromhex(self.db.execute(

@@ -12,12 +12,12 @@ import hashlib
 import hmac
 import json
 import secrets
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from core.store import open_store
 from web.audit import AuditLog
 
 TOKEN_PREFIX = "qs_"
@@ -57,13 +57,8 @@ class TokenStore:
     """Tokens and the session secret of a data folder.  Safe to share across threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
-                                  timeout=10)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
-        path.chmod(0o600)
+        self.db = open_store(path, _SCHEMA, private=True)
         self.audit = AuditLog(self.db, self._lock)
 
     @classmethod
