@@ -176,14 +176,25 @@ def test_errors_come_back_as_the_web_process_raises_them(apps: dict[str, Flask])
 # -- replicas ---------------------------------------------------------------------------------
 
 
-def replica_names(apps: dict[str, Flask], calls: int = 40) -> set[str]:
+def replica_states(apps: dict[str, Flask], calls: int = 40) -> dict[str, int]:
+    """Replica name -> Searchers its calls have used, from the replicas that answered."""
     handle = pool(apps).replicas.handle
-    return {r.result(timeout_s=30) for r in [handle.whoami.remote() for _ in range(calls)]}
+    answers = [r.result(timeout_s=30) for r in [handle.whoami.remote() for _ in range(calls)]]
+    return {a["replica"]: a["searchers"] for a in answers}
+
+
+def replica_names(apps: dict[str, Flask]) -> set[str]:
+    return set(replica_states(apps))
 
 
 def test_two_replicas_answer_and_ray_listens_on_loopback_only(apps: dict[str, Flask]) -> None:
-    names = replica_names(apps)
+    from web.replicas import REPLICA_CALLS
+
+    states = replica_states(apps)
+    names = set(states)
     assert len(names) == 2
+    # after the hundreds of calls above: Searchers are kept from call to call
+    assert all(1 <= used <= REPLICA_CALLS for used in states.values()), states
     assert all(int(n.split("@")[0]) != os.getpid() and n.endswith("@127.0.0.1") for n in names)
     ours = [psutil.Process(), *psutil.Process().children(recursive=True)]
     listening = {(p.name(), c.laddr.ip) for p in ours for c in _sockets(p)

@@ -17,6 +17,7 @@ module when ``serving = "ray"``, and nothing else needs Ray.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import hashlib
 import logging
@@ -24,6 +25,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +47,7 @@ CALLS = {
                          "candidate_topics"}),
 }
 REPLICA_CPUS = 0.5  # for scheduling only: two replicas and their replacement fit on 2 cores
-REPLICA_CALLS = 4  # calls a replica runs at once (Serve's threads, each with its Searcher)
+REPLICA_CALLS = 4  # calls a replica runs at once (its threads, each with its Searcher)
 HEALTH_CHECK_SECONDS = 2.0  # how soon a hung replica is noticed (a dead one: at once)
 CALL_SECONDS = 60.0
 CONNECT_SECONDS = 5
@@ -83,8 +85,11 @@ class Reply:
 
 
 class Replica:
-    """One replica: Searchers over the shared data folder (one per thread Serve runs calls
-    on, reopened when an index is rebuilt) and the allowed read calls on them."""
+    """One replica: Searchers over the shared data folder and the allowed read calls on
+    them.  Serve runs a sync method on a thread that ends with the call, and a Searcher's
+    SQLite connections may not leave the thread that opened them: calls therefore run on
+    this replica's own threads, each keeping its Searcher (reopened when an index is
+    rebuilt) from call to call."""
 
     def __init__(self, settings: Settings, encoder_factory: Callable[[Settings], Any]) -> None:
         import ray
@@ -98,25 +103,34 @@ class Replica:
         search.engine.load_encoder = encoder_factory  # type: ignore[assignment]
         self.name = f"{os.getpid()}@{node}"
         self.pool = SearcherPool(settings)
-        try:
-            self.pool.finder()  # load the model and the vector index before the first call
+        self.threads = ThreadPoolExecutor(REPLICA_CALLS, thread_name_prefix="replica")
+        self.opened: set[int] = set()  # the Searchers calls ran on (ids: they are kept)
+        try:  # load the model and the vector index before the first call
+            self.threads.submit(self.pool.finder).result()
         except QuisaitError as exc:  # not indexed yet: calls answer 503 until it is
             log.warning("replica %s started before the indexes: %s", self.name, exc)
 
-    def call(self, target: str, method: str, args: tuple[Any, ...],
-             kwargs: dict[str, Any]) -> Reply:
-        """``method(*args, **kwargs)`` of this thread's Searcher or ExpertFinder."""
+    async def call(self, target: str, method: str, args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> Reply:
+        """``method(*args, **kwargs)`` of a Searcher or ExpertFinder of this replica."""
         if method not in CALLS.get(target, ()):
             raise ValueError(f"{target}.{method} is not a replica call")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.threads, self._run, target, method, args, kwargs)
+
+    def _run(self, target: str, method: str, args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> Reply:
         try:
-            owner: Any = self.pool.get() if target == "searcher" else self.pool.finder()
+            searcher = self.pool.get()
+            owner: Any = searcher if target == "searcher" else self.pool.finder()
+            self.opened.add(id(searcher))
             return Reply(self.name, value=getattr(owner, method)(*args, **kwargs))
         except QuisaitError as exc:  # a 400, 404 or 503 for the web process to answer
             return Reply(self.name, error=Raised.of(exc))
 
-    def whoami(self) -> str:
-        """``pid@node`` of this replica."""
-        return self.name
+    def whoami(self) -> dict[str, Any]:
+        """``pid@node`` of this replica, and how many Searchers its calls have used."""
+        return {"replica": self.name, "searchers": len(self.opened)}
 
 
 def _inter_deployment_server_on_loopback() -> None:
