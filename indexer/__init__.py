@@ -5,6 +5,7 @@ full-text and vector indexes, the encoder, and the indexing entry points.
 """
 
 from indexer.catalog import Catalog, Item, acl_token
+from indexer.distributed import RayIndexReport, index_sources_on_ray
 from indexer.fulltext import FullTextIndex
 from indexer.pipeline import (
     IndexReport,
@@ -24,10 +25,12 @@ __all__ = [
     "IndexReport",
     "IndexWriteError",
     "Item",
+    "RayIndexReport",
     "VectorIndex",
     "acl_token",
     "catalog_path",
     "index_sources",
+    "index_sources_on_ray",
     "index_status",
     "load_encoder",
     "rebuild",

@@ -229,7 +229,7 @@ def read_batches(source: str, fmt: str, group: str | None,
 
 
 def _reading(plan: list[_Source], group: str | None) -> Iterator[tuple[_Source, Any]]:
-    """Each source with its stream of record batches, the next ``READ_AHEAD`` already read."""
+    """Each source with its stream of record batches; the next ``READ_AHEAD`` are being read."""
     upcoming = iter(plan)
     started = deque((source, _read_remotely(source, group))
                     for source in islice(upcoming, READ_AHEAD + 1))
@@ -388,7 +388,7 @@ class _EncoderPool:
         slots: deque[Any] = deque()
         pending: dict[Any, tuple[Any, list[str]]] = {}
         for digests, texts in batches:
-            if not slots and not pending:  # first batch: actors must encode as we do
+            if not self.nodes:  # before the first batch: they must encode as this process
                 self._check(name, dimension)
                 slots.extend(self.actors * IN_FLIGHT)
             if not slots:

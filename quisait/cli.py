@@ -110,7 +110,7 @@ def _index_on_ray(settings: Settings, sources: list[str], fmt: str | None, group
                   prune: bool, quiet: bool, address: str | None,
                   workers: int | None) -> tuple[Any, str]:
     """``index --engine ray``: the report, and a line on what the workers encoded."""
-    from indexer.distributed import index_sources_on_ray
+    from indexer import index_sources_on_ray
 
     report = index_sources_on_ray(settings, sources, fmt=fmt, group=group, prune=prune,
                                   progress=not quiet, address=address, workers=workers)
