@@ -71,15 +71,44 @@ def catalog_path(settings: Settings) -> Path:
     return settings.data_dir / "catalog.sqlite"
 
 
+ORPHAN_WAIT_SECONDS = 60.0
+
+
+def _flock(handle: Any) -> bool:
+    """Take the lock; False if a live process holds it.  A holder killed with ``kill -9``
+    may leave worker processes (Whoosh's parallel writer forks) that inherited the lock
+    and finish their batch before exiting: then wait for them, up to a minute."""
+    deadline = time.monotonic() + ORPHAN_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            handle.seek(0)
+            words = handle.read().split()
+            holder = int(words[1]) if len(words) == 2 and words[1].isdigit() else 0
+            if not holder or _alive(holder) or time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextmanager
 def data_lock(settings: Settings) -> Iterator[None]:
     """Exclusive right to write in the data folder; a second writer gets a clear error."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.data_dir / "lock"
     with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _flock(handle):
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             raise LockedError(
