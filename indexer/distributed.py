@@ -14,8 +14,6 @@ Ray is imported inside the functions: nothing else in the project needs it.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,6 +43,7 @@ from indexer.pipeline import (
     data_lock,
     update_indexes,
 )
+from indexer.raylink import LOOPBACK, check_reachable, host_of, loopback_node, project_path_env
 from indexer.vectors import BATCH_ITEMS
 
 log = logging.getLogger(__name__)
@@ -62,8 +61,6 @@ WORKER_ENV = {
     "OMP_WAIT_POLICY": "PASSIVE",  # see indexer.embeddings
     "TOKENIZERS_PARALLELISM": "false",  # one thread per actor, as its torch
 }
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-CONNECT_SECONDS = 5
 AUTH_HINT = ("; the cluster asks for a token (as `ray start` does when ~/.ray/auth_token "
              "exists): set RAY_AUTH_MODE=token, with that token in ~/.ray/auth_token or "
              "RAY_AUTH_TOKEN")
@@ -150,11 +147,12 @@ def _ray_session(address: str | None) -> Iterator[None]:
         options.update(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
                        object_store_memory=LOCAL_OBJECT_STORE)
     else:
-        _check_reachable(address)
+        check_reachable(address, "--address", "; start one with `ray start --head`, or "
+                        "leave out --address for a local one")
         options.update(address=address)
-    on_loopback = address is None or _host(address) in LOOPBACK
+    on_loopback = address is None or host_of(address) in LOOPBACK
     try:
-        with _loopback_node(on_loopback):
+        with loopback_node(on_loopback):
             ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         hint = AUTH_HINT if "InvalidAuthToken" in f"{exc} {exc.__cause__}" else ""
@@ -165,46 +163,9 @@ def _ray_session(address: str | None) -> Iterator[None]:
         ray.shutdown()
 
 
-def _host(address: str) -> str:
-    return address.rsplit(":", 1)[0].strip("[]")
-
-
-def _check_reachable(address: str) -> None:
-    """Fail at once if nothing listens at ``address`` (Ray itself retries for minutes)."""
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError(f"--address {address!r}: expected HOST:PORT, the head node's GCS "
-                          "address that `ray start --head` prints")
-    try:
-        socket.create_connection((_host(address), int(port)), timeout=CONNECT_SECONDS).close()
-    except OSError as exc:
-        raise ConfigError(f"no Ray cluster answers at {address} ({exc}); start one with "
-                          "`ray start --head`, or leave out --address for a local one") from None
-
-
-@contextmanager
-def _loopback_node(enabled: bool) -> Iterator[None]:
-    """Let this process see itself at 127.0.0.1 while it joins a loopback cluster.
-
-    Ray replaces a loopback address by the machine's outward IP (a guess at what other
-    nodes reach), so a cluster listening on 127.0.0.1 only could not be joined; switching
-    off Ray's multi-machine mode for the ``ray.init`` call keeps the loopback address.
-    """
-    from ray._private import ray_constants  # no public switch for this
-
-    saved = ray_constants.ENABLE_RAY_CLUSTER
-    ray_constants.ENABLE_RAY_CLUSTER = saved and not enabled
-    try:
-        yield
-    finally:
-        ray_constants.ENABLE_RAY_CLUSTER = saved
-
-
 def _worker_env() -> dict[str, str]:
     """Environment of the worker processes: offline model, and this project's code."""
-    root = str(Path(__file__).resolve().parents[1])
-    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
-    return {**WORKER_ENV, "PYTHONPATH": path}
+    return {**WORKER_ENV, **project_path_env()}
 
 
 def _unwrapped(exc: BaseException) -> BaseException:

@@ -8,12 +8,10 @@ Ray is imported inside fixtures and tests only: collecting this file must not im
 
 from __future__ import annotations
 
-import signal
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from indexer.vectors import VectorIndex
 from quisait.cli import ExitCode, cli
 from quisait.demo import FEED_GROUP
 from search import Searcher
+from tests.bounded import deadline
 from tests.conftest import ROOT, write_jsonl
 from tests.hashing import HashingEncoder, hashing_encoder
 
@@ -38,22 +37,6 @@ pytestmark = pytest.mark.slow
 TEST_SECONDS = 90  # each test; the cluster has its own bound
 QUERIES = ["notes de frais déplacement", "Kubernetes deployment rollback", "RGPD données",
            "Modbus register map"]
-
-
-@contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail (instead of hanging the run) if the block takes longer than ``seconds``."""
-
-    def expire(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(autouse=True)

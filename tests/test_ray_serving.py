@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ import psutil
 import pytest
 from flask import Flask
 
+from tests.bounded import deadline
 from tests.web_fixtures import CANARIES, MEMBERS, OUTSIDERS, bearer, copy_settings, token_for
 from web import create_app
 
@@ -43,22 +42,6 @@ NEW_POST = {"type": "post", "id": "post-ray-1", "author": "p-julien",
             "title": "Quelle version de gribouillard pour Python 3.12 ?",
             "body": "Le paquet gribouillard casse avec Python 3.12.", "tags": ["python"]}
 LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
-
-
-@contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail (instead of hanging the run) if the block takes longer than ``seconds``."""
-
-    def expire(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,6 @@ import atexit
 import hashlib
 import logging
 import os
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from typing import Any
 
 from core.errors import ConfigError, QuisaitError
 from core.settings import Settings
+from indexer.raylink import LOOPBACK, check_reachable, host_of, loopback_node, project_path_env
 from web.errors import NotReady
 from web.services import SearcherPool
 
@@ -50,9 +50,7 @@ REPLICA_CPUS = 0.5  # for scheduling only: two replicas and their replacement fi
 REPLICA_CALLS = 4  # calls a replica runs at once (its threads, each with its Searcher)
 HEALTH_CHECK_SECONDS = 2.0  # how soon a hung replica is noticed (a dead one: at once)
 CALL_SECONDS = 60.0
-CONNECT_SECONDS = 5
 LOCAL_OBJECT_STORE = 128 * 1024 * 1024  # calls and answers are small
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -318,13 +316,13 @@ def _ray_session(address: str) -> Iterator[bool]:
         return
     options: dict[str, Any] = {"configure_logging": False}
     if address:
-        _check_reachable(address)
+        check_reachable(address, "ray_address")
         options.update(address=address)
     else:
         options.update(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
                        object_store_memory=LOCAL_OBJECT_STORE)
     try:
-        with _loopback_node(not address or _host(address) in LOOPBACK):
+        with loopback_node(not address or host_of(address) in LOOPBACK):
             ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise ConfigError(f"cannot start or join Ray at {address or 'a local instance'}: "
@@ -336,40 +334,7 @@ def _ray_session(address: str) -> Iterator[bool]:
         raise
 
 
-def _host(address: str) -> str:
-    return address.rsplit(":", 1)[0].strip("[]")
-
-
-def _check_reachable(address: str) -> None:
-    """Fail at once if nothing listens at ``address`` (Ray itself retries for minutes)."""
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError(f"ray_address {address!r}: expected HOST:PORT, the head node's GCS "
-                          "address that `ray start --head` prints")
-    try:
-        socket.create_connection((_host(address), int(port)), timeout=CONNECT_SECONDS).close()
-    except OSError as exc:
-        raise ConfigError(f"no Ray cluster answers at {address} ({exc})") from None
-
-
-@contextmanager
-def _loopback_node(enabled: bool) -> Iterator[None]:
-    """Keep 127.0.0.1 as this node's address: Ray replaces a loopback address by the
-    machine's outward one (and its servers then listen on every interface) unless its
-    multi-machine mode is off while ``ray.init`` runs."""
-    from ray._private import ray_constants  # no public switch for this
-
-    saved = ray_constants.ENABLE_RAY_CLUSTER
-    ray_constants.ENABLE_RAY_CLUSTER = saved and not enabled
-    try:
-        yield
-    finally:
-        ray_constants.ENABLE_RAY_CLUSTER = saved
-
-
 def _replica_env() -> dict[str, str]:
     """The replicas import this project from where this process does (same path on every
     node, like the data folder)."""
-    root = str(Path(__file__).resolve().parents[1])
-    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
-    return {"PYTHONPATH": path}
+    return project_path_env()
