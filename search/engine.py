@@ -160,7 +160,7 @@ class Searcher:
         self._view: LexicalView | None = None
         self._follow_vectors = False  # pick up new versions of the shared vector index
         # load_encoder is looked up here at each call (tests and the bench replace it)
-        self.semantic = SemanticRetriever(settings, catalog, vectors,
+        self.semantic = SemanticRetriever(settings, vectors,
                                           lambda: load_encoder(settings))
 
     @classmethod

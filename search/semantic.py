@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from core.settings import Settings
-from indexer import Catalog, VectorIndex
+from indexer import VectorIndex
 from search.lexical import Lru
 
 BACKGROUND_Z = 2.5
@@ -31,10 +31,9 @@ Ranking = list[tuple[int, float]]
 class SemanticRetriever:
     """Permission-filtered nearest neighbours of a query over one vector index."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, vectors: VectorIndex | None,
+    def __init__(self, settings: Settings, vectors: VectorIndex | None,
                  encoder: Callable[[], Any]) -> None:
         self.settings = settings
-        self.catalog = catalog
         self.vectors = vectors
         self.encoder = encoder
         self.query_vectors = Lru(QUERY_VECTORS_KEPT)
