@@ -6,11 +6,15 @@ It lives outside ``conftest.py`` so that a worker can unpickle it without pytest
 from __future__ import annotations
 
 import hashlib
+import time
 
 import numpy as np
 
 from core.settings import Settings
 from indexer.embeddings import Chunk
+
+SLOW_WORD = "lentissimo"  # a text holding it takes SLOW_SECONDS to encode: a request that
+SLOW_SECONDS = 1.5       # is surely in flight when a test kills the process serving it
 
 
 class HashingEncoder:
@@ -26,6 +30,8 @@ class HashingEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         self.calls += 1
         self.encoded += len(texts)
+        if any(SLOW_WORD in text for text in texts):
+            time.sleep(SLOW_SECONDS)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in text.lower().split():

@@ -336,6 +336,14 @@ import sys
 sys.path.insert(0, {root!r})
 from tests.conftest import HashingEncoder
 import indexer.pipeline
+import os, time
+if os.environ.get("TEST_SLOW_MANIFEST"):  # hold the new manifest's temporary file
+    _replace = os.replace                       # long enough to be killed with it in place
+    def _slow_replace(src, dst, *args, **kwargs):
+        if os.path.basename(str(src)).startswith(".manifest.npz."):
+            time.sleep(0.5)
+        return _replace(src, dst, *args, **kwargs)
+    os.replace = _slow_replace
 encoder = HashingEncoder()
 indexer.pipeline.load_encoder = lambda settings: encoder
 from quisait.cli import main
@@ -348,6 +356,8 @@ def quisait(data_dir: Path, *args: str, kill_when: Any = None) -> int:
     command = [sys.executable, "-c", FAKE_MODEL_CLI.format(root=str(ROOT)),
                "--data-dir", str(data_dir), *args]
     env = {**os.environ, "QUISAIT_THREADS": "2"}
+    if kill_when is not None:
+        env["TEST_SLOW_MANIFEST"] = "1"
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if kill_when is None:
         _, err = process.communicate(timeout=600)

@@ -220,6 +220,7 @@ def test_a_killed_replica_is_replaced_and_no_request_fails(
     import ray
     from ray import serve
 
+    from tests.hashing import SLOW_SECONDS, SLOW_WORD
     from web.replicas import DEPLOYMENT
 
     app, before = pool(apps).replicas.app, replica_names(apps)
@@ -229,25 +230,30 @@ def test_a_killed_replica_is_replaced_and_no_request_fails(
     statuses: list[int] = []
     stop = threading.Event()
 
-    def load() -> None:
-        client = apps["ray"].test_client()
+    def load(client_number: int) -> None:
+        # each query is new (not in the query-vector cache) and takes SLOW_SECONDS to
+        # encode on its replica: with 4 clients over 2 replicas, each has some in flight
+        client, sent = apps["ray"].test_client(), 0
         while not stop.is_set():
-            for query in QUERIES[:4]:
-                response = client.get(f"/api/v1/experts?q={query}", headers=bearer(token))
-                statuses.append(response.status_code)
+            query = f"{SLOW_WORD} {client_number} {sent}"
+            response = client.get(f"/api/v1/search?q={query}&mode=semantic",
+                                  headers=bearer(token))
+            statuses.append(response.status_code)
+            sent += 1
 
-    threads = [threading.Thread(target=load) for _ in range(4)]
+    threads = [threading.Thread(target=load, args=(n,)) for n in range(4)]
     with caplog.at_level(logging.WARNING, logger="web.replicas"):
         for thread in threads:
             thread.start()
-        time.sleep(1.0)
+        time.sleep(SLOW_SECONDS / 2)
         ray.kill(ray.get_actor(victim["name"], namespace=victim["namespace"]), no_restart=True)
-        time.sleep(3.0)
+        time.sleep(2 * SLOW_SECONDS)
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
     assert statuses and set(statuses) == {200}, statuses
     retried = [r for r in caplog.records if "retrying once" in r.getMessage()]
+    assert retried, "no request was in flight on the killed replica (nothing retried)"
     started = time.monotonic()
     while time.monotonic() - started < 60:  # Serve starts a replacement
         states = serve.status().applications[app].deployments[DEPLOYMENT].replica_states
@@ -258,4 +264,3 @@ def test_a_killed_replica_is_replaced_and_no_request_fails(
     else:
         pytest.fail(f"no replacement replica within 60 s: {states}")
     assert len(after & before) == 1  # one survivor, one new replica
-    assert retried, "no request was in flight on the killed replica (nothing retried)"
