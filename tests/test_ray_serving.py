@@ -174,11 +174,15 @@ def replica_names(apps: dict[str, Flask]) -> set[str]:
 def test_two_replicas_answer_and_ray_listens_on_loopback_only(apps: dict[str, Flask]) -> None:
     from web.replicas import REPLICA_CALLS
 
+    with ThreadPoolExecutor(4) as executor:  # calls of its own: the test runs alone too
+        list(executor.map(lambda q: pool(apps).get().search(q, "p-julien"), QUERIES * 3))
     states = replica_states(apps)
     names = set(states)
     assert len(names) == 2
-    # after the hundreds of calls above: Searchers are kept from call to call
-    assert all(1 <= used <= REPLICA_CALLS for used in states.values()), states
+    ready = apps["ray"].test_client().get("/readyz").get_json()
+    assert ready["replicas"] == ready["replicas_wanted"] == 2 and ready["items"] > 0, ready
+    # after the calls above: Searchers are kept from call to call
+    assert any(states.values()) and all(u <= REPLICA_CALLS for u in states.values()), states
     assert all(int(n.split("@")[0]) != os.getpid() and n.endswith("@127.0.0.1") for n in names)
     ours = [psutil.Process(), *psutil.Process().children(recursive=True)]
     listening = {(p.name(), c.laddr.ip) for p in ours for c in _sockets(p)

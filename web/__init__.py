@@ -62,11 +62,14 @@ def healthz() -> Any:
 
 
 def readyz() -> Any:
-    """The indexes are open (503 in the error shape otherwise)."""
+    """The indexes are open and, when served by Ray, a replica runs (503 in the error
+    shape otherwise)."""
     from flask import current_app
 
-    searcher = current_app.extensions["quisait"].searchers.get()
-    return jsonify({"status": "ready", "items": searcher.fulltext.doc_count()})
+    pool = current_app.extensions["quisait"].searchers
+    searcher = pool.get()
+    return jsonify({"status": "ready", "items": searcher.fulltext.doc_count(),
+                    **pool.readiness()})
 
 
 __all__ = ["TokenStore", "create_app"]

@@ -269,6 +269,21 @@ class ReplicaPool:
         local = self.local.finder()
         return RemoteFinder(local, RemoteSearcher(local.searcher, self.replicas), self.replicas)
 
+    def readiness(self) -> dict[str, Any]:
+        """Replicas running (``NotReady`` if none is: searches would fail)."""
+        from ray import serve
+
+        try:
+            status = serve.status().applications[self.replicas.app]
+            states = status.deployments[DEPLOYMENT].replica_states
+            running = sum(n for state, n in states.items()
+                          if getattr(state, "value", state) == "RUNNING")
+        except Exception as exc:  # Ray unreachable, the application deleted: not ready
+            raise NotReady(f"the search replicas cannot be reached: {exc}") from exc
+        if not running:
+            raise NotReady("no search replica is running")
+        return {"replicas": running, "replicas_wanted": self.settings.replicas}
+
     def last_replica(self) -> str | None:
         """``pid@node`` of the replica that answered this thread's last call."""
         return getattr(self.replicas.last, "replica", None)

@@ -82,6 +82,10 @@ class SearcherPool:
             self._all.append(local.searcher)
         return local.searcher
 
+    def readiness(self) -> dict[str, Any]:
+        """What /readyz reports besides the item count (``NotReady`` if not ready)."""
+        return {}
+
     def finder(self) -> ExpertFinder:
         """This thread's ExpertFinder, over this thread's current Searcher."""
         searcher = self.get()
