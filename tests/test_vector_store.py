@@ -120,6 +120,33 @@ def test_a_graph_with_an_exact_tail_finds_the_added_vectors(settings, tmp_path, 
     assert [p.name for p in folder.glob("graph-*.faiss")] == ["graph-0-345.faiss"]
 
 
+def test_the_graph_walk_keeps_more_candidates_as_the_mask_narrows():
+    base = store.ef_search(300, 1.0)
+    assert base == max(store.EF_SEARCH, store.EF_PER_K * 300)
+    assert store.ef_search(300, 0.5) == min(2 * base, store.EF_SEARCH_MAX)
+    assert store.ef_search(10, 0.001) == store.EF_SEARCH_MAX
+    assert store.ef_search(10_000, 1.0) == 10_000  # never fewer candidates than results
+
+
+def test_a_graph_walk_through_a_mask_finds_the_permitted_nearest(settings, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.setattr(store, "EXACT_SUBSET", 10)  # use the graph walk, not the exact scan
+    settings = settings.replace(vector_index="hnsw")
+    folder, rng = tmp_path / "vectors", np.random.default_rng(6)
+    everything = dict(enumerate(unit(rng, 2000)))
+    write(folder, settings, 1, range(2000), np.vstack(list(everything.values())))
+    index = VectorIndex.open(folder, settings)
+    assert index.graph_rows == 2000
+    allowed = np.arange(2000) % 5 == 0
+    permitted = {o: v for o, v in everything.items() if allowed[o]}
+    found = 0
+    for query in unit(rng, 30):
+        hits = [owner for owner, _, _ in index.search(query, 10, allowed)]
+        assert len(hits) == 10 and all(allowed[h] for h in hits)
+        found += len(set(hits) & set(brute(permitted, query, 10)))
+    assert found >= 0.95 * 300
+
+
 def test_mostly_dead_rows_are_compacted_into_a_new_epoch(settings, tmp_path):
     folder, rng = tmp_path / "vectors", np.random.default_rng(5)
     rows = unit(rng, 1500)
