@@ -100,6 +100,20 @@ def _stamp(path: Path) -> tuple[int, int]:
     return (info.st_ino, info.st_mtime_ns)
 
 
+def _scores_of_rows(matrix: np.ndarray, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``matrix[rows] @ query`` without copying the rows: FAISS reads them in place (37,892
+    scattered rows of 1.9M: 12 ms against 25 ms for numpy's gather then product)."""
+    if not (matrix.dtype == np.float32 and matrix.flags.c_contiguous
+            and query.dtype == np.float32 and query.flags.c_contiguous):
+        return np.asarray(matrix[rows] @ query, dtype=np.float32)
+    ids = np.ascontiguousarray(rows, dtype=np.int64)
+    scores = np.empty(len(ids), dtype=np.float32)
+    faiss.fvec_inner_products_by_idx(  # type: ignore[attr-defined]
+        faiss.swig_ptr(scores), faiss.swig_ptr(query), faiss.swig_ptr(matrix),
+        faiss.swig_ptr(ids), matrix.shape[1], 1, len(ids))
+    return scores
+
+
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` best scores, best first (ties by position)."""
     best = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
@@ -560,7 +574,7 @@ class VectorIndex:
             # numpy's own loop: OpenBLAS's sgemv took 10-16 ms here against 1.5 ms (18k x 384)
             scores = np.einsum("ij,j->i", matrix, query)[rows]
         else:
-            scores = matrix[rows] @ query
+            scores = _scores_of_rows(matrix, rows, query)
         best = _top(scores, k)
         return [(offset + int(rows[i]), float(scores[i])) for i in best]
 
@@ -571,7 +585,7 @@ class VectorIndex:
         if len(permitted) == 0:
             return []
         if len(permitted) <= EXACT_SUBSET:  # a graph walk through a sparse mask misses
-            scores = self._head[permitted] @ query
+            scores = _scores_of_rows(self._head, permitted, query)
             return [(int(permitted[i]), float(scores[i])) for i in _top(scores, k)]
         bitmap = np.packbits(mask, bitorder="little")
         selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))

@@ -120,6 +120,16 @@ def test_a_graph_with_an_exact_tail_finds_the_added_vectors(settings, tmp_path, 
     assert [p.name for p in folder.glob("graph-*.faiss")] == ["graph-0-345.faiss"]
 
 
+def test_scores_of_scattered_rows_are_those_of_a_gather():
+    rng = np.random.default_rng(7)
+    matrix, query = unit(rng, 500), unit(rng, 1)[0]
+    rows = np.sort(rng.choice(500, 60, replace=False))
+    expected = matrix[rows] @ query
+    assert np.allclose(store._scores_of_rows(matrix, rows, query), expected, atol=1e-6)
+    strided = np.asfortranarray(matrix)  # not row-contiguous: numpy's way
+    assert np.allclose(store._scores_of_rows(strided, rows, query), expected, atol=1e-6)
+
+
 def test_the_graph_walk_keeps_more_candidates_as_the_mask_narrows():
     base = store.ef_search(300, 1.0)
     assert base == max(store.EF_SEARCH, store.EF_PER_K * 300)
