@@ -190,6 +190,21 @@ def test_two_replicas_answer_and_ray_listens_on_loopback_only(apps: dict[str, Fl
     assert listening and {ip for _, ip in listening} <= set(LOOPBACK), sorted(listening)
 
 
+def test_readiness_fails_when_the_replicas_cannot_be_reached(apps: dict[str, Flask]) -> None:
+    from dataclasses import replace
+
+    from web.errors import NotReady
+    from web.replicas import ReplicaPool
+
+    ray_pool = pool(apps)
+    gone = ReplicaPool.__new__(ReplicaPool)  # the same pool, its application deleted
+    gone.settings, gone.replicas = ray_pool.settings, replace(ray_pool.replicas,
+                                                              app="quisait-deleted")
+    with pytest.raises(NotReady, match="cannot be reached"):
+        gone.readiness()
+    assert ray_pool.readiness()["replicas"] == 2
+
+
 def _sockets(process: psutil.Process) -> list[Any]:
     try:
         return process.net_connections(kind="inet")
