@@ -16,6 +16,11 @@ from collections.abc import Iterable
 from core.records import COMPANY_FEED, Group, Person
 
 
+# ACL tokens that are not groups (the company feed, replies waiting for their thread): a
+# group record may never claim one
+RESERVED = "@"
+
+
 def _is_member(viewer: Person, group: Group) -> bool:
     return viewer.id in group.members or viewer.id in group.guests
 
@@ -27,7 +32,8 @@ def readable_groups(viewer: Person | None, groups: Iterable[Group]) -> frozenset
     readable = {
         group.id
         for group in groups
-        if _is_member(viewer, group) or (group.visibility == "open" and not viewer.guest)
+        if not group.id.startswith(RESERVED)
+        and (_is_member(viewer, group) or (group.visibility == "open" and not viewer.guest))
     }
     if not viewer.guest:
         readable.add(COMPANY_FEED)

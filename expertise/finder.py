@@ -180,7 +180,8 @@ class ExpertFinder:
         return person is not None and bool({"km_lead", "admin"} & set(person.roles))
 
     def _viewer(self, viewer: str | Person | None) -> Person | None:
-        return self.searcher.people.get(viewer) if isinstance(viewer, str) else viewer
+        """The viewer as the catalog knows them now (see ``Searcher._person``)."""
+        return self.searcher._person(viewer)
 
     def person(self, person_id: str, viewer: str | Person | None) -> PersonPage | None:
         """A person's page as ``viewer`` may see it (None: no such person for them).

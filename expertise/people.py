@@ -131,15 +131,14 @@ def _topics(finder: ExpertFinder, items: list[Item],
             allowed: frozenset[str]) -> tuple[DemonstratedTopic, ...]:
     from expertise.finder import Evidence
 
-    parents = finder.searcher.catalog.items_by_id(i.parent for i in items if i.parent)
+    parents = {ident: parent for ident, parent in finder.searcher.catalog.items_by_id(
+        i.parent for i in items if i.parent).items() if parent.group in allowed}
     phrases = finder.searcher.catalog.keyphrases_of(i.rowid for i in items)
     weight: dict[str, float] = defaultdict(float)
     support: dict[str, list[tuple[float, Item, str]]] = defaultdict(list)
     labels: dict[str, str] = {}
     for item in items:
         parent = parents.get(item.parent or "")
-        if parent is not None and parent.group not in allowed:
-            parent = None
         accepted = (parent is not None and item.kind == "answer"
                     and json.loads(parent.data).get("accepted_answer") == item.id)
         role = ("accepted_answer" if accepted else item.kind if item.kind in ROLE_WEIGHTS

@@ -25,6 +25,7 @@ from core.records import COMPANY_FEED, Group, Person, record_from_dict
 log = logging.getLogger(__name__)
 
 CATALOG_VERSION = 1
+THREADS_META = "threads_settled"  # set once every reply has its thread root's group
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -127,6 +128,7 @@ class Catalog:
         found = self.get_meta("catalog_version")
         if found is None:
             self.set_meta("catalog_version", str(CATALOG_VERSION))
+            self.set_meta(THREADS_META, "1")  # a new catalog settles each thread as it goes
         elif int(found) != CATALOG_VERSION:
             from core.errors import IndexMismatchError
 
@@ -239,10 +241,16 @@ class Catalog:
             answered = self.db.execute(
                 "SELECT 1 FROM items WHERE parent = ? AND kind = 'answer' AND deleted = 0 "
                 "LIMIT 1", (item.id,)).fetchone() is not None
-            return answered, bool(json.loads(item.data).get("accepted_answer"))
+            # only a live answer of this very thread (hence of its group) counts
+            chosen = json.loads(item.data).get("accepted_answer")
+            accepted = bool(chosen) and self.db.execute(
+                "SELECT 1 FROM items WHERE id = ? AND parent = ? AND kind = 'answer' "
+                "AND group_id = ? AND deleted = 0", (chosen, item.id, item.group)
+            ).fetchone() is not None
+            return answered, accepted
         if item.kind == "answer" and item.parent:
-            row = self.db.execute("SELECT data FROM items WHERE id = ? AND deleted = 0",
-                                  (item.parent,)).fetchone()
+            row = self.db.execute("SELECT data FROM items WHERE id = ? AND group_id = ? "
+                                  "AND deleted = 0", (item.parent, item.group)).fetchone()
             accepted = bool(row) and json.loads(row[0]).get("accepted_answer") == item.id
             return False, accepted
         return False, False
@@ -325,6 +333,63 @@ class Catalog:
         self.db.execute("UPDATE items SET generation = ? WHERE deleted = 0 AND generation < ? "
                         "AND (id = ? OR (parent = ? AND kind = 'answer'))",
                         (generation, generation, question, question))
+
+    def thread_root(self, ident: str) -> tuple[str, bool]:
+        """(root id, found) of the thread ``ident`` belongs to, following parents
+        (comment -> answer -> question), tombstones included.  ``found`` is False when an
+        ancestor is missing (a reply that arrived before its post) or the chain loops or
+        runs deeper than a thread can: such an item has no audience yet."""
+        current = ident
+        for _depth in range(THREAD_DEPTH + 1):
+            row = self.db.execute("SELECT parent FROM items WHERE id = ?", (current,)).fetchone()
+            if row is None:
+                return current, False
+            if not row[0]:
+                return current, True
+            current = row[0]
+        return current, False
+
+    def settle_thread(self, ident: str, generation: int) -> int:
+        """Give ``ident`` and everything below it its thread root's group (``ORPHAN``, which
+        nobody reads, while the root is unknown), marking what moved changed so the derived
+        indexes re-read it.  Called after each item is written: when a root arrives or
+        changes group, its whole thread follows.  Returns the number of items moved."""
+        root, found = self.thread_root(ident)
+        group = ORPHAN
+        if found:
+            group = self.db.execute("SELECT group_id FROM items WHERE id = ?",
+                                    (root,)).fetchone()[0]
+        lowest = 1 if found and root == ident else 0  # a root keeps its own group
+        cursor = self.db.execute(
+            "WITH RECURSIVE thread(id, depth) AS (SELECT ?, 0 UNION SELECT items.id, "
+            "thread.depth + 1 FROM items JOIN thread ON items.parent = thread.id "
+            "WHERE thread.depth < ?) "
+            "UPDATE items SET group_id = ?, generation = ? WHERE group_id != ? AND deleted = 0 "
+            "AND id IN "
+            "(SELECT id FROM thread WHERE depth >= ?)",
+            (ident, THREAD_DEPTH, group, generation, group, lowest))
+        return cursor.rowcount
+
+    def settle_all_threads(self, generation: int) -> int:
+        """Re-resolve every reply's group from its thread root (for catalogs written
+        before replies followed their thread); returns the number of items moved."""
+        moved = 0
+        replies = self.db.execute("SELECT id FROM items WHERE parent IS NOT NULL").fetchall()
+        for (ident,) in replies:
+            moved += self.settle_thread(ident, generation)
+        return moved
+
+    def settle_threads_once(self) -> int:
+        """Run :meth:`settle_all_threads` once on a catalog written before replies
+        followed their thread (under the data lock); returns the items moved."""
+        if self.get_meta(THREADS_META) == "1":
+            return 0
+        with self.transaction() as generation:
+            moved = self.settle_all_threads(generation)
+            self.set_meta(THREADS_META, "1")
+        if moved:
+            log.warning("%d replies moved to their thread's group", moved)
+        return moved
 
     def group_of_item(self, ident: str) -> str | None:
         row = self.db.execute(
@@ -446,6 +511,11 @@ class Catalog:
             "INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
             [(model, digest, blob) for digest, blob in vectors.items()],
         )
+
+
+# the ACL token of a reply whose thread root is not known yet: no group, nobody reads it
+ORPHAN = "@orphan"
+THREAD_DEPTH = 4  # question -> answer -> comment, with room to spare
 
 
 def acl_token(group: str | None) -> str:

@@ -1,9 +1,12 @@
 """Records into the catalog: hashing, permission-group resolution, text and language.
 
-Unchanged records (same content hash) are skipped without any work; changed
-ones replace the stored version.  Answers and comments always live in the group
-of the post they belong to, whatever group they declare: content never moves to
-a wider audience than its thread.
+Unchanged records (same content hash, taken over the record as it was sent) are
+skipped without any work; changed ones replace the stored version.  Answers and
+comments always live in the group of their thread's root, whatever group they
+declare: a reply that arrives before its post waits in no group at all (nobody
+reads it), and when a root arrives or moves, its whole thread follows it
+(:meth:`Catalog.settle_thread`).  Content never reaches a wider audience than its
+thread.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -24,6 +27,7 @@ from indexer.text import body_text
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+RESERVED_PREFIX = "@"  # ACL tokens that are not groups: the company feed, ORPHAN
 
 
 @dataclass
@@ -60,7 +64,6 @@ class Ingestor:
         self.source = source
         self.report = report
         self.seen: set[tuple[str, str]] = set()
-        self._groups_of_posts: dict[str, str | None] = {}
 
     def ingest(self, stream: Iterable[Record | Problem]) -> None:
         """Consume a whole importer stream."""
@@ -85,13 +88,12 @@ class Ingestor:
     def _ingest_record(self, record: Record, known: dict[tuple[str, str], str],
                        generation: int) -> None:
         key = record_key(record)
-        try:
-            record = self._resolve_group(record)
-        except LookupError as exc:
-            self.report.problems.append(Problem(self.source, f"{key[0]} {record.id}", str(exc)))
+        if isinstance(record, Group) and record.id.startswith(RESERVED_PREFIX):
+            self.report.problems.append(Problem(
+                self.source, f"group {record.id}",
+                f"group ids starting with {RESERVED_PREFIX!r} are reserved (the company feed "
+                "and replies waiting for their thread use them)"))
             return
-        if isinstance(record, Post | Comment | Document):
-            self._groups_of_posts[record.id] = record.group
         self.seen.add(key)
         data, digest = _digest(record_to_dict(record))
         if known.get(key) == digest:
@@ -113,36 +115,10 @@ class Ingestor:
         values = item_values(record)
         values.update(data=data, hash=digest, source=self.source)
         self.catalog.put_item(values, generation)
+        # the item, and its replies if it is a thread's root, take the root's group
+        self.catalog.settle_thread(record.id, generation)
         if isinstance(record, Post) and record.kind in ("question", "answer"):
             self.catalog.touch_thread(record.id, record.parent, generation)
-
-    def _parent_group(self, parent: str) -> tuple[bool, str | None]:
-        if parent in self._groups_of_posts:
-            return True, self._groups_of_posts[parent]
-        item = self.catalog.item(parent)
-        if item is None:
-            return False, None
-        return True, None if item.group == acl_token(None) else item.group
-
-    def _resolve_group(self, record: Record) -> Record:
-        """Answers and comments take their thread's group (fail closed when unknown)."""
-        if not isinstance(record, Post | Comment):
-            return record
-        parent = record.post if isinstance(record, Comment) else (
-            record.parent if isinstance(record, Post) else None)
-        if not parent:
-            return record
-        found, group = self._parent_group(parent)
-        if not found:
-            if isinstance(record, Comment) and record.group is None:
-                raise LookupError(f"comment on unknown post {parent!r}: its audience is unknown")
-            return record
-        if group != record.group:
-            if record.group is not None:
-                log.warning("%s %s declares group %r but its thread is in %r; using the thread's",
-                            type(record).__name__, record.id, record.group, group)
-            return replace(record, group=group)
-        return record
 
     def prune(self) -> int:
         """Tombstone every record of this source that the last reading did not see."""

@@ -177,6 +177,10 @@ def update_indexes(settings: Settings, catalog: Catalog, report: IndexReport | N
                    progress: bool = False) -> None:
     """Bring key phrases, the full-text index and the vector index up to the catalog."""
     report = report if report is not None else IndexReport()
+    try:
+        catalog.settle_threads_once()
+    except WRITE_ERRORS as exc:
+        raise _write_failed(f"settling the threads of {catalog.path}", exc) from exc
     steps = [("keyphrases", _update_keyphrases), ("fulltext", _update_fulltext)]
     if settings.embeddings:
         steps.append(("vectors", _update_vectors))

@@ -243,8 +243,20 @@ class Searcher:
             self._generation, self.people, self.groups = _entities(self.catalog)
 
     def _person(self, viewer: str | Person | None) -> Person | None:
+        """The viewer as the catalog knows them now: a ``Person`` handed in is looked up
+        again by id, so a person marked departed (or changed) since the caller read them
+        is judged on the current record (an unknown id reads nothing)."""
         self._refresh_people()
-        return self.people.get(viewer) if isinstance(viewer, str) else viewer
+        if isinstance(viewer, Person):
+            viewer = viewer.id
+        return self.people.get(viewer) if viewer is not None else None
+
+    def current_person(self, person_id: str | None) -> Person | None:
+        """The active person with this id in the catalog as it is now (people and
+        memberships re-read when they changed), or None: departed and unknown people
+        cannot sign in.  Called on every request, so a change applies at once."""
+        person = self._person(person_id) if person_id else None
+        return person if person is not None and person.status == "active" else None
 
     def permitted_groups(self, viewer: str | Person | None) -> frozenset[str]:
         """ACL tokens the viewer may read; unknown viewers get nothing (fail closed)."""

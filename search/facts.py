@@ -38,7 +38,11 @@ def _chunks(values: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 
 def item_facts(db: sqlite3.Connection, rowids: Iterable[int]) -> dict[int, Facts]:
-    """Facts of the live items among ``rowids`` (deleted or unknown ones are left out)."""
+    """Facts of the live items among ``rowids`` (deleted or unknown ones are left out).
+
+    A thread title and an accepted mark come from another item of the thread (the
+    parent, the accepted answer): each counts only when that item is live and in the
+    same group as the one shown, so neither says anything the viewer may not read."""
     rows = []
     for chunk in _chunks(list(dict.fromkeys(rowids))):
         marks = ",".join("?" * len(chunk))
@@ -46,17 +50,28 @@ def item_facts(db: sqlite3.Connection, rowids: Iterable[int]) -> dict[int, Facts
             "SELECT rowid, id, kind, group_id, parent, created, "
             "json_extract(data, '$.reactions'), json_extract(data, '$.accepted_answer') "
             f"FROM items WHERE rowid IN ({marks}) AND deleted = 0", chunk).fetchall()
-    parents: dict[str, tuple[str, str | None]] = {}
+    parents: dict[str, tuple[str, str, str | None]] = {}
     for chunk in _chunks(sorted({row[4] for row in rows if row[4]})):
         marks = ",".join("?" * len(chunk))
-        parents.update((ident, (title, accepted)) for ident, title, accepted in db.execute(
-            "SELECT id, title, json_extract(data, '$.accepted_answer') FROM items "
+        parents.update((ident, (group, title, accepted)) for ident, group, title, accepted
+                       in db.execute(
+            "SELECT id, group_id, title, json_extract(data, '$.accepted_answer') FROM items "
             f"WHERE id IN ({marks}) AND deleted = 0", chunk))
+    answers: dict[str, tuple[str, str | None]] = {}
+    for chunk in _chunks(sorted({row[7] for row in rows if row[2] == "question" and row[7]})):
+        marks = ",".join("?" * len(chunk))
+        answers.update((ident, (group, parent)) for ident, group, parent in db.execute(
+            "SELECT id, group_id, parent FROM items WHERE kind = 'answer' AND deleted = 0 "
+            f"AND id IN ({marks})", chunk))
     found: dict[int, Facts] = {}
     for rowid, ident, kind, group, parent, created, reactions, accepted_answer in rows:
-        title, parent_accepted = parents.get(parent, ("", None)) if parent else ("", None)
-        accepted = (bool(accepted_answer) if kind == "question"
-                    else kind == "answer" and bool(parent) and parent_accepted == ident)
+        parent_group, title, parent_accepted = parents.get(parent or "", ("", "", None))
+        if parent_group != group:  # a parent the viewer may not read says nothing
+            title, parent_accepted = "", None
+        if kind == "question":
+            accepted = answers.get(accepted_answer or "") == (group, ident)
+        else:
+            accepted = kind == "answer" and bool(parent) and parent_accepted == ident
         found[rowid] = Facts(rowid, ident, kind, group, datetime.fromisoformat(created),
                              int(reactions or 0), accepted, title or "")
     return found
