@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
+from urllib.parse import urlsplit
 
 from core.errors import InvalidRecordError
 
@@ -24,6 +25,10 @@ POST_KINDS = ("post", "question", "answer", "article", "event")
 BODY_FORMATS = ("text", "html", "markdown")
 ROLES = ("km_lead", "admin")
 LANGUAGES = ("fr", "en")  # a content record's language, when the source knows it
+# counts a record may carry: well inside SQLite's and Whoosh NUMERIC's 64-bit integers
+COUNT_RANGES = {"reactions": (0, 10**9), "score": (-(10**9), 10**9)}
+# the only links a record may carry (and the only ones shown): no javascript:, data:, ...
+URL_SCHEMES = ("http", "https", "mailto")
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ RECORD_TYPES: dict[str, type] = {
     "document": Document,
 }
 TYPE_NAMES = {cls: name for name, cls in RECORD_TYPES.items()}
+R = TypeVar("R", bound=Record)
 
 
 def parse_datetime(value: Any) -> datetime:
@@ -147,7 +153,25 @@ def parse_datetime(value: Any) -> datetime:
         raise ValueError(f"expected an ISO 8601 date, got {value!r}")
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise ValueError(f"{value!r} is out of range once its UTC offset applies") from None
+
+
+def safe_url(value: str) -> str:
+    """``value`` if it is an absolute http(s) or mailto URL, else "" (links shown as given
+    must not run script or load data: ``javascript:``, ``data:``, relative...)."""
+    if not value or any(c.isspace() or not c.isprintable() for c in value):
+        return ""  # browsers strip tabs and newlines: "java\tscript:" must not slip through
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return ""
+    scheme = parts.scheme.lower()
+    if scheme not in URL_SCHEMES or (scheme != "mailto" and not parts.netloc):
+        return ""
+    return value if scheme != "mailto" or parts.path else ""
 
 
 def record_to_dict(record: Record) -> dict[str, Any]:
@@ -214,7 +238,27 @@ def record_from_dict(data: dict[str, Any]) -> Record:
     if not values.get("id") or not isinstance(values["id"], str):
         raise InvalidRecordError("field 'id' must be a non-empty string")
     _check_enums(str(kind), values)
-    return cls(**values)
+    return check_record(cls(**values))
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def check_record(record: R) -> R:
+    """``record`` if its counts are in range and its link is safe; importers that build
+    records themselves call it too.  Raises ``InvalidRecordError`` naming the field."""
+    for name, (low, high) in COUNT_RANGES.items():
+        value = getattr(record, name, None)
+        if isinstance(value, int) and not low <= value <= high:
+            raise InvalidRecordError(
+                f"field {name!r} must be between {low} and {high}; got {_shown(value)}")
+    url = getattr(record, "url", "")
+    if url and not safe_url(url):
+        raise InvalidRecordError(f"field 'url' must be an absolute http(s) or mailto "
+                                 f"URL; got {_shown(url)}")
+    return record
 
 
 _ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -243,6 +287,8 @@ def _check_enums(kind: str, values: dict[str, Any]) -> None:
 
 __all__ = [
     "COMPANY_FEED",
+    "COUNT_RANGES",
+    "URL_SCHEMES",
     "Comment",
     "Document",
     "Group",
@@ -250,7 +296,9 @@ __all__ = [
     "Post",
     "Problem",
     "Record",
+    "check_record",
     "parse_datetime",
     "record_from_dict",
     "record_to_dict",
+    "safe_url",
 ]

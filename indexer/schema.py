@@ -10,7 +10,7 @@ import dataclasses
 import json
 from typing import Any
 
-from core.records import _ENUMS, RECORD_TYPES, ROLES
+from core.records import _ENUMS, COUNT_RANGES, RECORD_TYPES, ROLES, URL_SCHEMES
 
 _DESCRIPTIONS = {
     "person": "Someone in the network: an employee, or a guest (partner, client).",
@@ -38,6 +38,16 @@ def _field_schema(hint: str) -> dict[str, Any]:
     return schema
 
 
+def _any_case(word: str) -> str:
+    return "".join(f"[{c}{c.upper()}]" for c in word)  # ECMA 262 regexes have no (?i)
+
+
+# empty, or an absolute http(s) or mailto URL: no javascript:, data: or relative links
+_URL_PATTERN = "^$|^(" + "|".join(
+    _any_case(scheme) + (":\\S" if scheme == "mailto" else "://[^/?#\\s]")
+    for scheme in URL_SCHEMES) + ")\\S*$"
+
+
 def _record_schema(name: str, cls: type) -> dict[str, Any]:
     properties: dict[str, Any] = {"type": {"const": name}}
     required = ["type"]
@@ -49,6 +59,11 @@ def _record_schema(name: str, cls: type) -> dict[str, Any]:
         if f.default is dataclasses.MISSING:
             required.append(f.name)
     properties["id"]["minLength"] = 1
+    for count, (low, high) in COUNT_RANGES.items():
+        if count in properties:
+            properties[count].update(minimum=low, maximum=high)
+    if "url" in properties:
+        properties["url"]["pattern"] = _URL_PATTERN
     if name == "person":
         properties["roles"]["items"]["enum"] = list(ROLES)
     return {

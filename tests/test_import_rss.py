@@ -186,3 +186,10 @@ def test_feed_over_http(tmp_path: Path, server: str) -> None:
 def test_http_error_is_a_source_error(server: str) -> None:
     with pytest.raises(SourceError, match="404"):
         read_feed(f"{server}/missing.rss", ImportOptions())
+
+
+def test_an_unsafe_entry_link_is_dropped(tmp_path: Path) -> None:
+    hostile = RSS.replace("https://blog.example.com/nantes", "javascript:alert(1)")
+    posts = [i for i in read_feed(write(tmp_path, "feed.rss", hostile), ImportOptions())
+             if isinstance(i, Post)]
+    assert [post.url for post in posts] == ["", "https://blog.example.com/second"]

@@ -391,3 +391,11 @@ def test_posts_are_streamed(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert kinds == {"Group": 1, "Post": 400}
     assert peak < size / 10, f"peak {peak} bytes for a {size}-byte file"
+
+
+def test_a_score_past_what_an_index_holds_is_a_problem(physics: Path) -> None:
+    write_xml(physics, "Posts.xml", [question(1, Score=str(2**63)), question(2)])
+    items = run(physics)
+    assert [p.id for p in of_type(items, Post)] == ["se-physics-p2"]
+    [problem] = of_type(items, Problem)
+    assert problem.location == "row 1 (Id 1)" and "Score" in problem.reason

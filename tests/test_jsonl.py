@@ -205,3 +205,29 @@ def test_records_and_problems_together(tmp_path: Path) -> None:
     items = read(source)
     assert len(records(items)) == 3
     assert [p.location for p in problems(items)] == ["line 2", "line 4", "line 6"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [({"created": "0001-01-01T00:00:00+01:00"}, "'created'"),
+     ({"updated": "9999-12-31T23:59:59-01:00"}, "'updated'"),
+     ({"reactions": 2**63}, "'reactions'"),
+     ({"score": -(2**63) - 1}, "'score'"),
+     ({"url": "javascript:alert(1)"}, "'url'")],
+    ids=["created", "updated", "reactions", "score", "url"],
+)
+def test_out_of_range_or_unsafe_values_skip_the_record_only(
+    tmp_path: Path, changes: dict[str, Any], reason: str
+) -> None:
+    bad = {**POST, "id": "p-bad", **changes}
+    items = read(write_lines(tmp_path, [PERSON, bad, POST]))
+    assert [type(item) for item in items] == [Person, Problem, Post]
+    assert items[1].location == "line 2" and reason in items[1].reason
+
+
+def test_a_number_with_too_many_digits_is_a_problem(tmp_path: Path) -> None:
+    digits = "9" * 5000
+    line = json.dumps({**POST, "id": "p-big"}).replace('"created"', f'"score": {digits}, "created"')
+    items = read(write_lines(tmp_path, [line, POST]))
+    assert [type(item) for item in items] == [Problem, Post]
+    assert "too many digits" in items[0].reason

@@ -160,7 +160,11 @@ string_tuples = st.lists(texts, max_size=4).map(tuple)
 moments = st.datetimes(
     min_value=datetime(1970, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
 )
-counts = st.integers(min_value=-(2**40), max_value=2**40)
+reactions = st.integers(min_value=0, max_value=10**9)
+scores = st.integers(min_value=-(10**9), max_value=10**9)
+urls = st.just("") | st.builds("https://{}.example/{}".format,
+                               st.text("abcdefghij", min_size=1, max_size=8),
+                               st.text(min_size=0, max_size=20).map(lambda t: t.encode().hex()))
 
 RECORDS = st.one_of(
     st.builds(
@@ -200,9 +204,9 @@ RECORDS = st.one_of(
         updated=st.none() | moments,
         parent=st.none() | ids,
         accepted_answer=st.none() | ids,
-        reactions=counts,
-        score=counts,
-        url=texts,
+        reactions=reactions,
+        score=scores,
+        url=urls,
     ),
     st.builds(
         Comment,
@@ -213,8 +217,8 @@ RECORDS = st.one_of(
         body=texts,
         body_format=st.sampled_from(BODY_FORMATS),
         group=st.none() | ids,
-        reactions=counts,
-        score=counts,
+        reactions=reactions,
+        score=scores,
     ),
     st.builds(
         Document,
@@ -392,3 +396,59 @@ def test_parse_datetime_accepts_datetimes() -> None:
     paris = datetime(2026, 3, 1, 10, tzinfo=timezone(timedelta(hours=1)))
     assert parse_datetime(paris) == datetime(2026, 3, 1, 9, tzinfo=UTC)
     assert parse_datetime(paris).tzinfo == UTC
+
+
+# -- values that would not index or display (issue 14) -------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["created", "updated"])
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_dates_out_of_range_in_utc_name_the_field_and_value(field: str, value: str) -> None:
+    message = error_of(with_("post", **{field: value}))
+    assert f"'{field}'" in message and value in message and "out of range" in message
+
+
+def test_dates_at_the_edges_of_utc_are_accepted() -> None:
+    early = record_from_dict(with_("post", created="0001-01-01T00:00:00+00:00"))
+    late = record_from_dict(with_("post", created="9999-12-31T23:59:59"))
+    assert early.created.year == 1 and late.created.year == 9999  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", ["post", "comment"])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("reactions", 2**63), ("reactions", -1), ("reactions", 10**9 + 1),
+     ("score", 2**63), ("score", -(2**63) - 1), ("score", -(10**9) - 1)],
+)
+def test_counts_out_of_range_name_the_field_and_value(kind: str, field: str, value: int) -> None:
+    message = error_of(with_(kind, **{field: value}))
+    assert f"'{field}'" in message and str(value) in message
+
+
+def test_counts_at_the_bounds_are_accepted() -> None:
+    post = record_from_dict(with_("post", reactions=10**9, score=-(10**9)))
+    assert isinstance(post, Post) and (post.reactions, post.score) == (10**9, -(10**9))
+
+
+def test_a_huge_count_is_named_but_not_repeated_in_full() -> None:
+    message = error_of(with_("post", reactions=10**4000))
+    assert "'reactions'" in message and len(message) < 300
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "java\tscript:x",
+     "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "/posts/p1",
+     "posts/p1", "//evil.example/x", "intranet.example/p1", "https:///nohost", "mailto:",
+     "https://intranet.example/a b", "file:///etc/passwd"],
+)
+def test_unsafe_or_relative_urls_are_refused(url: str) -> None:
+    message = error_of(with_("post", url=url))
+    assert "'url'" in message and repr(url) in message
+
+
+@pytest.mark.parametrize("url", ["", "https://intranet.example/p1?a=1#x",
+                                 "HTTP://intranet.example", "mailto:kb@valtorre.example"])
+def test_http_and_mailto_urls_are_accepted(url: str) -> None:
+    post = record_from_dict(with_("post", url=url))
+    assert isinstance(post, Post) and post.url == url

@@ -149,3 +149,13 @@ def broken(record_type: str, /, **changes: Any) -> dict[str, Any]:
 )
 def test_invalid_records_fail_validation(validator: Draft202012Validator, data: Any) -> None:
     assert not validator.is_valid(data)
+
+
+def test_schema_bounds_counts_and_links_as_the_records_do(validator: Draft202012Validator) -> None:
+    refused = [broken("post", reactions=2**63), broken("post", reactions=-1),
+               broken("comment", score=-(2**63) - 1), broken("post", url="javascript:alert(1)"),
+               broken("post", url="/posts/p"), broken("post", url="data:text/html,x")]
+    for data in refused:
+        assert not validator.is_valid(data), data
+    for url in ("", "https://intranet.example/p", "mailto:kb@valtorre.example"):
+        assert validator.is_valid(broken("post", url=url, reactions=10**9, score=-(10**9)))

@@ -50,6 +50,8 @@ def _parse_line(raw: bytes, options: ImportOptions) -> Record:
         raise InvalidRecordError(f"invalid UTF-8 at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
         raise InvalidRecordError(f"invalid JSON at column {exc.colno}: {exc.msg}") from None
+    except ValueError:  # json.loads refuses integers of more than 4300 digits
+        raise InvalidRecordError("invalid JSON: a number with too many digits") from None
     except RecursionError:
         raise InvalidRecordError("JSON nested too deeply") from None
     if (

@@ -19,7 +19,7 @@ from typing import Any
 
 import feedparser
 
-from core.records import Post, Problem, Record
+from core.records import Post, Problem, Record, safe_url
 from indexer.importers import ImportOptions, SourceError
 from indexer.text import html_to_text
 
@@ -142,7 +142,7 @@ def read_entry(
         kind="article",
         tags=_tags(entry),
         updated=updated if updated and updated != created else None,
-        url=str(entry.get("link", "")),
+        url=safe_url(str(entry.get("link", ""))),  # a feed's javascript: link is dropped
     )
 
 

@@ -24,7 +24,16 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from core.records import Comment, Group, Person, Post, Problem, Record, parse_datetime
+from core.records import (
+    COUNT_RANGES,
+    Comment,
+    Group,
+    Person,
+    Post,
+    Problem,
+    Record,
+    parse_datetime,
+)
 from indexer.importers import ImportOptions, SourceError
 from indexer.text import html_to_text
 
@@ -179,6 +188,15 @@ def _as_date(value: str, name: str) -> datetime:
         raise _BadRow(f"{name} is not an ISO date: {value!r}") from None
 
 
+def _score(row: Row) -> int:
+    """The row's Score, refused out of the range a record may hold (it would not index)."""
+    score = _optional(row, "Score", _as_int) or 0
+    low, high = COUNT_RANGES["score"]
+    if not low <= score <= high:
+        raise _BadRow(f"Score out of range ({low} to {high}): {str(score)[:30]}")
+    return score
+
+
 def _optional(row: Row, name: str, convert: Callable[[str, str], T]) -> T | None:
     value = row.get(name)
     return convert(value, name) if value else None
@@ -290,7 +308,7 @@ def _post(dump: _Dump, row: Row) -> Post:
         body_format="html",
         group=dump.group,
         reactions=dump.upvotes.get(post_id, 0),
-        score=_optional(row, "Score", _as_int) or 0,
+        score=_score(row),
         **POST_TYPES[type_id](dump, row, post_id),
     )
 
@@ -304,7 +322,7 @@ def _comment(dump: _Dump, row: Row) -> Comment:
         body=row.get("Text", ""),
         body_format="text",
         group=dump.group,
-        score=_optional(row, "Score", _as_int) or 0,
+        score=_score(row),
     )
 
 
