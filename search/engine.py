@@ -285,10 +285,10 @@ class Searcher:
             return self._ranked_hits(ranked, parsed, {}, person, allowed, limit, rerank=False)
         rankings: dict[str, list[tuple[int, float]]] = {}
         if mode in ("lexical", "hybrid"):
-            rankings["lexical"] = self._lexical(text, restriction, CANDIDATES)
+            rankings["lexical"] = self._lexical(text, restriction, allowed, CANDIDATES)
         weight = self.semantic_weight(parsed.free_text())
         if mode in ("semantic", "hybrid") and self.vectors is not None and len(self.vectors):
-            semantic_filter = self._semantic_mask(parsed, restriction)
+            semantic_filter = self._semantic_mask(parsed, restriction, allowed)
             semantic, confidence = self._semantic(parsed.free_text(), allowed, semantic_filter,
                                                   CANDIDATES)
             lonely = mode == "hybrid" and not rankings.get("lexical")
@@ -364,7 +364,8 @@ class Searcher:
         filters = self._filters(parsed, person)
         return mask & view.matching(filters) if filters is not None else mask
 
-    def _semantic_mask(self, parsed: ParsedQuery, restriction: np.ndarray) -> np.ndarray | None:
+    def _semantic_mask(self, parsed: ParsedQuery, restriction: np.ndarray,
+                       allowed: frozenset[str]) -> np.ndarray | None:
         """What the vector search must also respect: filters, required phrases, exclusions,
         as a mask over vector ids.
 
@@ -376,29 +377,33 @@ class Searcher:
         if not parsed.filters and not phrases and not excluded:
             return None
         view = self._lexical_view()
+        collection = view.collection(allowed)
         docs = restriction.copy()
         for phrase in phrases:
-            docs &= view.scored(phrase)[0]
+            docs &= view.matches(phrase, collection)
         for exclusion in excluded:
-            docs &= ~view.scored(exclusion)[0]
+            docs &= ~view.matches(exclusion, collection)
         rowids = view.column("rowid")[docs].astype(np.int64)
         return np.isin(self.vectors.owners, rowids)
 
     def _lexical(self, text: wq.Query, restriction: np.ndarray | wq.Query,
-                 k: int) -> list[tuple[int, float]]:
-        """The ``k`` best (rowid, BM25F score) among the documents ``restriction`` allows."""
+                 allowed: frozenset[str], k: int) -> list[tuple[int, float]]:
+        """The ``k`` best (rowid, BM25F score) among the documents ``restriction`` allows,
+        scored with statistics over what readers of ``allowed`` may see (never over the
+        rest of the index: scores and orders say nothing of unreadable content)."""
         view = self._lexical_view()
-        allowed = (view.matching(restriction) if isinstance(restriction, wq.Query)
-                   else restriction)
+        mask = (view.matching(restriction) if isinstance(restriction, wq.Query)
+                else restriction)
         rowids = view.column("rowid")
-        return [(int(rowids[doc]), score) for doc, score in view.top(text, allowed, k)]
+        return [(int(rowids[doc]), score)
+                for doc, score in view.top(text, mask, k, view.collection(allowed))]
 
     def _newest(self, restriction: np.ndarray, k: int) -> list[tuple[int, float]]:
         view = self._lexical_view()
         docs = np.flatnonzero(restriction)
         created = view.column("created", translate=False)[docs].astype(np.int64)
-        order = np.lexsort((docs, -created))[:k]
         rowids = view.column("rowid")
+        order = np.lexsort((rowids[docs], -created))[:k]
         return [(int(rowids[doc]), 0.0) for doc in docs[order]]
 
     def _semantic(self, text: str, allowed: frozenset[str], restriction: np.ndarray | None,

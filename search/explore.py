@@ -50,7 +50,7 @@ def facet_counts(searcher: Searcher, query: str | ParsedQuery,
     text = text_query(parsed, searcher.curation.synonym_table())
     view = searcher._lexical_view()
     if text is not None:
-        docs = docs & view.scored(text)[0]
+        docs = docs & view.matches(text, view.collection(allowed))
     return {name: _top_values(name, _counts(view, field, docs), searcher)
             for name, field in FACETS.items()}
 
@@ -157,7 +157,7 @@ def more_like_this(searcher: Searcher, item_id: str, viewer: str | None,
     restriction = searcher._restriction_mask(parsed, person, allowed)
     text = text_query(parsed)
     if text is not None:
-        rankings["lexical"] = searcher._lexical(text, restriction, 50)
+        rankings["lexical"] = searcher._lexical(text, restriction, allowed, 50)
     vectors = searcher.vectors
     if vectors is not None and len(vectors):
         own = np.nonzero(vectors.owners == item.rowid)[0]

@@ -1,19 +1,26 @@
-"""Whoosh's BM25F, vectorised: the same scores as Whoosh's matchers, computed with numpy.
+"""BM25F over what the viewer may read, vectorised with numpy over Whoosh's postings.
 
-Whoosh scores one posting at a time in Python: a query of a dozen words, each in
-five fields, took seconds on 100k posts.  A :class:`LexicalView` of one Whoosh
+Whoosh scores one posting at a time in Python, with statistics (document
+frequency, number of documents, average field length) taken over the whole index,
+deleted and secret documents included: a score, and so an order of results, would
+then move when a secret post holds the query's words, and anyone could confirm
+words guessed from groups they cannot read.  A :class:`LexicalView` of one Whoosh
 searcher reads each term's postings a block at a time into arrays (cached per
-searcher), scores them with the scorer Whoosh itself would use (its idf, average
-field length, B and K1) and Whoosh's stored field lengths, and combines ``Or`` /
-``And`` / ``AndNot`` as Whoosh's matchers do (sums of the children's scores).  Any
-other query node (phrases) is evaluated by Whoosh's own matcher.  Permissions and
-filters are boolean masks over document numbers, cached per searcher: a new
-searcher (new segments) means a new view, so nothing stale survives a refresh.
+segment), and scores them with BM25 (Robertson-Sparck Jones idf, the index's B and
+K1, Whoosh's stored field lengths) whose statistics are taken over a
+:class:`Collection`: the live documents one set of readable groups may see.  Scores,
+and everything ranked on them, depend on readable content only.  ``Or`` / ``And`` /
+``AndNot`` combine as Whoosh's matchers do (sums of the children's scores); any
+other node (phrases) is matched by Whoosh and scored as the sum of its words' scores.
+Permissions and filters are boolean masks over document numbers, cached per
+searcher: a new searcher (new segments) means a new view, so nothing stale survives
+a refresh.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -24,7 +31,6 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.matching import WrappingMatcher
-from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 log = logging.getLogger(__name__)
@@ -79,31 +85,64 @@ def _block_postings(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _iterated(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, scores) of any Whoosh matcher, one posting at a time."""
+    """(document numbers, weights) of any Whoosh matcher, one posting at a time."""
     ids: list[int] = []
-    scores: list[float] = []
+    weights: list[float] = []
     while matcher.is_active():
         ids.append(matcher.id())
-        scores.append(matcher.score())
+        weights.append(matcher.weight())
         matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64)
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+
+
+def _matched_ids(matcher: Any) -> np.ndarray:
+    """Document numbers a Whoosh matcher matches (its scores are not used)."""
+    ids: list[int] = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64)
 
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
 def _segment_lengths(reader: Any, field: str) -> np.ndarray:
-    """Decoded field lengths of a segment's documents (1 where Whoosh has none)."""
+    """Decoded field lengths of a segment's documents (0 where a document has none)."""
     count = reader.doc_count_all()
     column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)  # private, pinned
     if column is None:
-        return np.ones(count)
+        return np.zeros(count)
     raw = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
     codes = np.zeros(count, dtype=np.uint8)
     codes[: len(raw)] = raw[:count]
-    lengths = _LENGTHS[codes]
-    lengths[codes == 0] = 1.0  # doc_field_length's default
-    return lengths
+    return _LENGTHS[codes] * (codes != 0)
+
+
+class Collection:
+    """The documents BM25 statistics are taken over: the live documents a set of readable
+    groups (``key``) may see.  Number of documents, document frequencies and average
+    field lengths all come from here, never from the rest of the index."""
+
+    def __init__(self, key: Hashable, mask: np.ndarray) -> None:
+        self.key = key
+        self.mask = mask
+        self.size = int(np.count_nonzero(mask))
+        self._average: dict[str, float] = {}
+
+    def average_length(self, field: str, lengths: np.ndarray) -> float:
+        """Mean length of ``field`` over the collection (documents without it count 0,
+        as Whoosh counts them), 1 for an empty collection."""
+        if field not in self._average:
+            total = float(lengths[self.mask].sum())
+            self._average[field] = (total / self.size) if self.size and total else 1.0
+        return self._average[field]
+
+    def idf(self, ids: np.ndarray) -> float:
+        """Robertson-Sparck Jones idf of a term whose postings are ``ids``, counting only
+        the documents of the collection."""
+        frequency = int(np.count_nonzero(self.mask[ids])) if len(ids) else 0
+        return math.log(1 + (self.size - frequency + 0.5) / (frequency + 0.5))
 
 
 Scored = tuple[np.ndarray, np.ndarray]  # (matched: bool[size], score: float64[size])
@@ -145,7 +184,9 @@ class LexicalView:
             (sub, offset) for sub, offset in searcher.subsearchers or [(searcher, 0)]
             if sub.reader().doc_count_all()]
         self.size = int(searcher.doc_count_all())
-        self._postings = Lru(POSTINGS_BUDGET, lambda value: len(value[0]))
+        # term postings, their scores per collection, and phrase matches
+        self._postings = Lru(POSTINGS_BUDGET, lambda value: len(
+            value[0] if isinstance(value, tuple) else value))
         self._masks = Lru(MASKS_KEPT)
         self._columns: dict[str, np.ndarray] = {}
         self._lengths: dict[str, np.ndarray] = {}
@@ -259,69 +300,84 @@ class LexicalView:
             return mask & self.live()
         return self._masks.get(("query", query), make)
 
+    def collection(self, tokens: frozenset[str]) -> Collection:
+        """The documents readers of ``tokens`` may see, as a collection for BM25's
+        statistics (cached per token set)."""
+        return self._masks.get(("collection", tokens),
+                               lambda: Collection(tokens, self.permitted(tokens)))
+
     # -- scoring ------------------------------------------------------------------------
 
-    def top(self, query: wq.Query, allowed: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The ``k`` best (document number, score) among ``allowed``; ties by number,
-        as Whoosh orders them."""
-        matched, score = self.scored(query)
-        docs = np.flatnonzero(matched & allowed)
+    def top(self, query: wq.Query, allowed: np.ndarray, k: int,
+            collection: Collection) -> list[tuple[int, float]]:
+        """The ``k`` best (document number, score) among ``allowed`` (a subset of the
+        collection); ties broken by catalog rowid, which adding other documents never
+        changes (document numbers may move when segments merge)."""
+        matched, score = self.scored(query, collection)
+        docs = np.flatnonzero(matched & allowed & collection.mask)
         if len(docs) > k:
             keep = np.argpartition(-score[docs], k - 1)[:k]
             threshold = score[docs[keep]].min()
             docs = docs[score[docs] >= threshold]  # every tie at the cut, then sort
-        order = np.lexsort((docs, -score[docs]))[:k]
+        order = np.lexsort((self.column("rowid")[docs], -score[docs]))[:k]
         return [(int(d), float(score[d])) for d in docs[order]]
 
-    def scored(self, query: wq.Query) -> Scored:
-        """Which documents match ``query`` and their scores (0 where not matched)."""
+    def scored(self, query: wq.Query, collection: Collection) -> Scored:
+        """Which documents match ``query`` and their scores (0 where not matched), with
+        the statistics of ``collection``."""
         if isinstance(query, wq.Or | wq.And) and len(query.subqueries) == 1:
-            return self.scored(query.subqueries[0])  # Whoosh ignores a lone child's boost
+            return self.scored(query.subqueries[0], collection)  # a lone child's boost: ignored
         if isinstance(query, wq.Or):
             matched, score = self._empty()
-            self._add(query, matched, score)
+            self._add(query, matched, score, collection)
             return matched, score
         if isinstance(query, wq.And):
             if not query.subqueries:
                 return self._empty()
-            matched, score = self.scored(query.subqueries[0])
+            matched, score = self.scored(query.subqueries[0], collection)
             for sub in query.subqueries[1:]:
-                sub_matched, sub_score = self.scored(sub)
+                sub_matched, sub_score = self.scored(sub, collection)
                 matched &= sub_matched
                 score += sub_score
             score[~matched] = 0.0
             return matched, self._boosted(score, query.boost)
         if isinstance(query, wq.AndNot):
-            matched, score = self.scored(query.a)
-            matched &= ~self.scored(query.b)[0]
+            matched, score = self.scored(query.a, collection)
+            matched &= ~self.scored(query.b, collection)[0]
             score[~matched] = 0.0
             return matched, score
         if query is wq.NullQuery:
             return self._empty()
-        ids, values = self.term(query) if isinstance(query, wq.Term) else self._postings.get(
-            ("delegated", query), lambda: self._delegated(query))
+        ids, values = (self.term(query, collection) if isinstance(query, wq.Term)
+                       else self._delegated(query, collection))
         matched, score = self._empty()
         matched[ids] = True
         score[ids] = values
         return matched, score
 
-    def _add(self, query: wq.Or, matched: np.ndarray, score: np.ndarray) -> None:
+    def matches(self, query: wq.Query, collection: Collection) -> np.ndarray:
+        """Which documents match ``query`` (a mask); the collection is the viewer's, whose
+        scores are cached for the search that goes with it."""
+        return self.scored(query, collection)[0]
+
+    def _add(self, query: wq.Or, matched: np.ndarray, score: np.ndarray,
+             collection: Collection) -> None:
         """Add an ``Or``'s matches and scores in place; nested ``Or``s without a boost of
         their own (one per query word) add into the same arrays."""
         if query.boost != 1.0:
-            sub_matched, sub_score = self.scored(wq.Or(query.subqueries))
+            sub_matched, sub_score = self.scored(wq.Or(query.subqueries), collection)
             matched |= sub_matched
             score += sub_score * query.boost
             return
         for sub in query.subqueries:
             if isinstance(sub, wq.Term):
-                ids, values = self.term(sub)
+                ids, values = self.term(sub, collection)
                 matched[ids] = True
                 score[ids] += values
             elif isinstance(sub, wq.Or) and len(sub.subqueries) > 1:
-                self._add(sub, matched, score)
+                self._add(sub, matched, score, collection)
             else:
-                sub_matched, sub_score = self.scored(sub)
+                sub_matched, sub_score = self.scored(sub, collection)
                 matched |= sub_matched
                 score += sub_score
 
@@ -332,64 +388,82 @@ class LexicalView:
     def _boosted(score: np.ndarray, boost: float) -> np.ndarray:
         return score * boost if boost != 1.0 else score
 
-    def term(self, query: wq.Term) -> tuple[np.ndarray, np.ndarray]:
-        """(document numbers, scores) of one term, boost included (cached per view)."""
-        ids, scores = self._postings.get((query.fieldname, query.text),
-                                         lambda: self._term_scores(query))
+    def term(self, query: wq.Term, collection: Collection) -> tuple[np.ndarray, np.ndarray]:
+        """(live document numbers, scores) of one term, boost included (cached per view
+        and collection)."""
+        ids, scores = self._postings.get(
+            ("scores", query.fieldname, query.text, collection.key),
+            lambda: self._term_scores(query.fieldname, query.text, collection))
         return ids, self._boosted(scores, query.boost)
 
-    def _term_scores(self, query: wq.Term) -> tuple[np.ndarray, np.ndarray]:
-        field = self.searcher.schema[query.fieldname] if query.fieldname in \
-            self.searcher.schema else None
-        if field is None:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+    def _term_scores(self, fieldname: str, text: Any,
+                     collection: Collection) -> tuple[np.ndarray, np.ndarray]:
+        ids, weights = self._postings.get(("postings", fieldname, text),
+                                          lambda: self._term_postings(fieldname, text))
+        field = self.searcher.schema[fieldname]
+        if not field.scorable:  # Whoosh scores such fields by the weight alone
+            return ids, weights
+        weighting = self.searcher.weighting
+        b = weighting._field_B.get(fieldname, weighting.B)
+        k1 = weighting.K1
+        lengths = self.lengths(fieldname)
+        average = collection.average_length(fieldname, lengths)
+        length = np.maximum(lengths[ids], 1.0)  # Whoosh's default for a missing length
+        values = collection.idf(ids) * ((weights * (k1 + 1)) / (
+            weights + k1 * ((1 - b) + b * length / average)))
+        return ids, values
+
+    def _term_postings(self, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(live document numbers, weights) of a term's postings in every segment."""
+        empty = np.zeros(0, np.int64), np.zeros(0, np.float64)
+        if fieldname not in self.searcher.schema:
+            return empty
         try:
-            text = field.to_bytes(query.text)
+            term = self.searcher.schema[fieldname].to_bytes(text)
         except ValueError:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        ids: list[np.ndarray] = []
-        scores: list[np.ndarray] = []
+            return empty
+        ids: list[np.ndarray] = [empty[0]]
+        weights: list[np.ndarray] = [empty[1]]
         for sub, offset in self.segments:
             reader = sub.reader()
-            if (query.fieldname, text) not in reader:
+            if (fieldname, term) not in reader:
                 continue
-            scorer = self.searcher.weighting.scorer(sub, query.fieldname, text)
-            matcher = _leaf(reader.postings(query.fieldname, text))
-            if isinstance(scorer, BM25FScorer) and isinstance(matcher, W3LeafMatcher):
-                local, weights = SEGMENT_POSTINGS.get(
-                    reader, ("postings", query.fieldname, text), partial(_block_postings,
-                                                                         matcher))
-                docs = local + offset
-                length = self.lengths(query.fieldname)[docs]
-                values = scorer.idf * ((weights * (scorer.K1 + 1)) / (
-                    weights + scorer.K1 * ((1 - scorer.B) + scorer.B * length / scorer.avgfl)))
-                keep = self.live()[docs]
-                ids.append(docs[keep])
-                scores.append(values[keep])
-            else:  # another scorer or codec: Whoosh's own matcher
-                local, values = _iterated(wq.Term(query.fieldname, query.text).matcher(
-                    sub, self.searcher.context()))
-                ids.append(local + offset)
-                scores.append(values)
-        if not ids:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        return np.concatenate(ids), np.concatenate(scores)
+            matcher = _leaf(reader.postings(fieldname, term))
+            if isinstance(matcher, W3LeafMatcher):
+                local, values = SEGMENT_POSTINGS.get(
+                    reader, ("postings", fieldname, term), partial(_block_postings, matcher))
+            else:  # another codec: one posting at a time
+                local, values = _iterated(matcher)
+            ids.append(local + offset)
+            weights.append(values)
+        docs, values = np.concatenate(ids), np.concatenate(weights)
+        keep = self.live()[docs]
+        return docs[keep], values[keep]
 
     def lengths(self, field: str) -> np.ndarray:
-        """Each document's length in ``field``, as Whoosh stores it (one byte, decoded)."""
+        """Each document's length in ``field``, as Whoosh stores it (one byte, decoded;
+        0 where the document has none)."""
         if field not in self._lengths:
             parts = [_segment_lengths(sub.reader(), field) for sub, _offset in self.segments]
             self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0)
         return self._lengths[field]
 
-    def _delegated(self, query: wq.Query) -> tuple[np.ndarray, np.ndarray]:
-        """Phrases and other nodes: Whoosh's matcher, live documents only."""
-        ids: list[np.ndarray] = []
-        scores: list[np.ndarray] = []
-        for sub, offset in self.segments:
-            local, values = _iterated(query.matcher(sub, self.searcher.context()))
-            ids.append(local + offset)
-            scores.append(values)
+    def _delegated(self, query: wq.Query,
+                   collection: Collection) -> tuple[np.ndarray, np.ndarray]:
+        """Phrases and other nodes: matched by Whoosh's matcher (live documents only),
+        scored as the sum of their words' scores over the collection, times the node's
+        boost (Whoosh's own scores would use the whole index's statistics)."""
+        docs = self._postings.get(("matched", query), lambda: self._delegated_ids(query))
+        total = np.zeros(len(docs))
+        for fieldname, text in sorted(set(query.iter_all_terms())):
+            ids, values = self.term(wq.Term(fieldname, text), collection)
+            dense = np.zeros(self.size)
+            dense[ids] = values
+            total += dense[docs]
+        return docs, total * query.boost
+
+    def _delegated_ids(self, query: wq.Query) -> np.ndarray:
+        ids = [_matched_ids(query.matcher(sub, self.searcher.context())) + offset
+               for sub, offset in self.segments]
         docs = np.concatenate(ids) if ids else np.zeros(0, np.int64)
-        values = np.concatenate(scores) if scores else np.zeros(0)
-        return docs, values
+        return docs[self.live()[docs]]

@@ -1,6 +1,7 @@
 """The speed-ups of search must not change what anyone sees.
 
-The vectorised BM25F must rank exactly as Whoosh's own matchers; the caches
+The vectorised BM25F must rank exactly as a brute-force BM25 over the viewer's
+collection (and never by what lies outside it); the caches
 (permission masks, vector masks, query vectors, people and groups) must follow a
 new index generation and a membership change on the very next search.
 """
@@ -66,28 +67,113 @@ def _random_posts(rng: random.Random, count: int, start: int = 0) -> list[dict]:
                   group=None) for i in range(count)]
 
 
-def test_vectorised_bm25f_ranks_exactly_as_whoosh(tmp_path, config, fake):
-    """Several segments and deleted documents: same documents, same order, same scores
-    as Whoosh's exhaustive search."""
+def _oracle(reader_searcher, query, collection: set[int], boosts: float = 1.0) -> dict:
+    """Brute force: BM25 of each matching document of ``collection``, one posting at a
+    time through Whoosh's reader, statistics counted over ``collection`` only."""
+    if isinstance(query, wq.Or | wq.And) and len(query.subqueries) == 1:
+        return _oracle(reader_searcher, query.subqueries[0], collection, boosts)
+    if isinstance(query, wq.Or | wq.And):
+        parts = [_oracle(reader_searcher, sub, collection) for sub in query.subqueries]
+        docs = set.union(*map(set, parts)) if isinstance(query, wq.Or) else \
+            set.intersection(*map(set, parts))
+        boost = query.boost if isinstance(query, wq.And) else query.boost
+        return {d: boost * boosts * sum(p.get(d, 0.0) for p in parts) for d in docs}
+    if isinstance(query, wq.AndNot):
+        kept = _oracle(reader_searcher, query.a, collection, boosts)
+        dropped = _oracle(reader_searcher, query.b, collection)
+        return {d: v for d, v in kept.items() if d not in dropped}
+    if isinstance(query, wq.Term):
+        return {d: v * query.boost * boosts
+                for d, v in _term_oracle(reader_searcher, query, collection).items()}
+    matched = set(reader_searcher.docs_for_query(query)) & collection
+    total: dict[int, float] = dict.fromkeys(matched, 0.0)
+    for field, text in set(query.iter_all_terms()):
+        for d, v in _term_oracle(reader_searcher, wq.Term(field, text), collection).items():
+            if d in total:
+                total[d] += v
+    return {d: v * query.boost * boosts for d, v in total.items()}
+
+
+def _term_oracle(whoosh, query: wq.Term, collection: set[int]) -> dict[int, float]:
+    import math
+
+    reader = whoosh.reader()
+    field = whoosh.schema[query.fieldname]
+    term = field.to_bytes(query.text)
+    if (query.fieldname, term) not in reader:
+        return {}
+    postings = {}
+    matcher = reader.postings(query.fieldname, term)
+    while matcher.is_active():
+        if matcher.id() in collection:
+            postings[matcher.id()] = matcher.weight()
+        matcher.next()
+    size = len(collection)
+    average = sum(reader.doc_field_length(d, query.fieldname, 0) or 0 for d in collection) / size
+    idf = math.log(1 + (size - len(postings) + 0.5) / (len(postings) + 0.5))
+    b, k1 = whoosh.weighting._field_B.get(query.fieldname, whoosh.weighting.B), \
+        whoosh.weighting.K1
+    return {d: idf * w * (k1 + 1) / (w + k1 * (1 - b + b * max(
+        reader.doc_field_length(d, query.fieldname, 1) or 1, 1) / (average or 1)))
+        for d, w in postings.items()}
+
+
+def test_vectorised_bm25f_ranks_as_a_brute_force_oracle(tmp_path, config, fake):
+    """Several segments and deleted documents, two collections (everything; one group):
+    the same documents, order and scores as BM25 computed one posting at a time with the
+    collection's statistics."""
     rng = random.Random(7)
     first = _random_posts(rng, 120)
-    index_sources(config, [_write(tmp_path / "a.jsonl", _people() + first)])
+    for post in first[::3]:
+        post["group"] = "g-private"
+    index_sources(config, [_write(tmp_path / "a.jsonl", _people() + [_group(["p-ann"])]
+                                  + first)])
     second = first[:60] + _random_posts(rng, 80, start=200)  # 60 removed, 80 added
-    index_sources(config, [_write(tmp_path / "a.jsonl", _people() + second)], prune=True)
+    index_sources(config, [_write(tmp_path / "a.jsonl", _people() + [_group(["p-ann"])]
+                                  + second)], prune=True)
     whoosh = FullTextIndex.open(config.data_dir / "fulltext").searcher()
     assert len(whoosh.subsearchers or []) > 1 and whoosh.reader().has_deletions()
     view = LexicalView(whoosh)
-    queries = [" ".join(rng.sample(WORDS, rng.randint(1, 5))) for _ in range(60)]
+    queries = [" ".join(rng.sample(WORDS, rng.randint(1, 5))) for _ in range(40)]
     queries += [f'{rng.choice(WORDS)} "{rng.choice(WORDS)} {rng.choice(WORDS)}"'
-                for _ in range(20)] + ["alpha OR (bravo charlie)", "équipe"]
-    for query in queries:
-        text = text_query(parse_query(query))
-        assert text is not None
-        # exhaustive: Whoosh's block-skipping top-k search can miss a document
-        expected = [(hit.docnum, hit.score) for hit in whoosh.search(text, limit=None)][:15]
-        found = view.top(text, view.live(), 15)
-        assert [d for d, _ in found] == [d for d, _ in expected], query
-        assert np.allclose([s for _, s in found], [s for _, s in expected], rtol=1e-12), query
+                for _ in range(15)] + ["alpha OR (bravo charlie)", "équipe", "alpha -bravo"]
+    for tokens in (frozenset({"@feed", "g-private"}), frozenset({"@feed"})):
+        collection = view.collection(tokens)
+        members = set(np.flatnonzero(collection.mask).tolist())
+        for query in queries:
+            text = text_query(parse_query(query))
+            assert text is not None
+            oracle = _oracle(whoosh, text, members)
+            expected = sorted(oracle.items(), key=lambda pair: (-pair[1], pair[0]))[:15]
+            found = view.top(text, view.live(), 15, collection)
+            assert np.allclose([s for _, s in found], [s for _, s in expected],
+                               rtol=1e-9), query
+            assert {d for d, _ in found} <= set(oracle), query
+
+
+def test_scores_ignore_documents_outside_the_collection(tmp_path, config, fake):
+    """The statistics leak of issue 14: secret posts full of the query's words must not
+    move an outsider's scores, order or explanation by a hair."""
+    rng = random.Random(3)
+    open_posts = _random_posts(rng, 60)
+    people = _people() + [_group(["p-ann"])]
+    source = tmp_path / "a.jsonl"
+    index_sources(config, [_write(source, people + open_posts)])
+    queries = ["alpha bravo", "kilo OR lima", '"alpha bravo"', "équipe données", "golf -hotel"]
+
+    def observed() -> list:
+        with Searcher.open(config) as searcher:
+            return [[(h.id, h.score, h.explanation) for h in searcher.search(
+                q, "p-bob", mode="lexical", limit=50)] for q in queries]
+
+    before = observed()
+    secret = [_post(500 + i, "alpha bravo kilo lima équipe données golf " * (i % 4 + 1))
+              for i in range(40)]
+    index_sources(config, [_write(source, people + open_posts + secret)])
+    assert observed() == before
+    with Searcher.open(config) as searcher:  # the member's own scores do change
+        assert [h.id for h in searcher.search("alpha bravo", "p-ann", mode="lexical",
+                                             limit=50)] != [i for i, _, _ in before[0]]
 
 
 def test_exclusions_remove_every_matching_document(tmp_path, config, fake):
@@ -147,7 +233,7 @@ def _retrieved(searcher: Searcher, viewer: str) -> tuple[set[str], set[str]]:
     mask = searcher._restriction_mask(parsed, person, allowed)
     text = text_query(parsed)
     assert text is not None
-    lexical = [rowid for rowid, _ in searcher._lexical(text, mask, 10)]
+    lexical = [rowid for rowid, _ in searcher._lexical(text, mask, allowed, 10)]
     semantic = [rowid for rowid, _ in searcher._semantic("kilo", allowed, None, 10)[0]]
     items = searcher.catalog.items_by_rowid(lexical + semantic)
     return {items[r].id for r in lexical}, {items[r].id for r in semantic}
