@@ -109,13 +109,15 @@ def test_only_km_leads_see_topic_figures(app):
 
 
 def _make_km_lead(flask_app: Flask, person_id: str) -> None:
-    """Give ``person_id`` the KM lead role through ingestion (a record update)."""
+    """Give ``person_id`` the KM lead role through ingestion (a record update, which only
+    a connector token may push)."""
     for line in NETWORK.read_text().splitlines():
         record = json.loads(line)
         if record.get("type") == "person" and record["id"] == person_id:
             record["roles"] = ["km_lead"]
             response = flask_app.test_client().post(
-                "/api/v1/records", json=[record], headers=bearer(token_for(flask_app, "p-nadia")))
+                "/api/v1/records", json=[record],
+                headers=bearer(token_for(flask_app, "p-nadia", roles=("connector",))))
             assert response.status_code == 200, response.get_json()
             return
     raise AssertionError(person_id)

@@ -9,9 +9,17 @@ from flask import Blueprint, current_app, jsonify, request
 from indexer import Item
 from search import MODES, Searcher
 from web import params
+from web.audit import note_concerns
 from web.auth import Viewer, api_viewer, require_roles
 from web.errors import NotFound
-from web.ingest import ENTITY_TYPES, delete_record, ingest_records, parse_records
+from web.ingest import (
+    ENTITY_TYPES,
+    delete_record,
+    ingest_records,
+    parse_records,
+    require_delete_rights,
+    require_entity_rights,
+)
 from web.openapi import openapi_document
 from web.present import facets_json, hit_json, post_json
 
@@ -93,19 +101,31 @@ def post(item_id: str) -> Any:
 @api.post("/records")
 @require_roles(*INGEST_ROLES)
 def post_records() -> Any:
-    """Add or update records; answered once they are committed and searchable."""
+    """Add or update records; answered once they are committed and searchable.  People
+    and groups come from connector tokens only (403 naming the record, nothing written)."""
     records = parse_records(request.get_data(cache=False), request.content_type or "")
+    require_entity_rights(records, api_viewer().roles)
     services = current_app.extensions["quisait"]
-    summary = ingest_records(services, records)
+    summary, changes = ingest_records(services, records)
+    # the audit row says which groups and whose roles changed (ids only, never contents)
+    note_concerns(groups=changes["groups"],
+                  detail=" ".join(f"{k}={','.join(v)}" for k, v in changes.items() if v))
     return jsonify(summary), 200
 
 
 @api.delete("/records/<path:record_id>")
 @require_roles(*INGEST_ROLES)
 def remove_record(record_id: str) -> Any:
-    """Delete a post, comment or document (or ``?type=person|group``) everywhere at once."""
+    """Delete a post, comment or document (or ``?type=person|group``, connector tokens
+    only) everywhere at once."""
     kind = params.choice("type", "item", ("item", *ENTITY_TYPES))
+    require_delete_rights(kind, api_viewer().roles)
     services = current_app.extensions["quisait"]
+    if kind == "item":  # its group, read before it is gone, decides who reads the audit row
+        group = searcher().catalog.group_of_item(record_id)
+        note_concerns(item_id=record_id, groups=[group] if group else [])
+    elif kind == "group":
+        note_concerns(groups=[record_id])
     summary = delete_record(services, record_id, kind)
     return jsonify(summary), 200
 

@@ -3,6 +3,10 @@
 Changes are recorded after a successful answer (2xx, or a page's redirect), from a
 table of endpoints rather than by each view, so a new view is audited by adding a
 line here.  Token creation and revocation are recorded by the token store itself.
+
+Roles grant no read access, not even to the audit log: a row about an item the
+admin may not read shows only its time, actor and action, and ids of groups she
+may not see are left out, judged when she reads (memberships change).
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 
+from core.visibility import visible_groups
+from search import Searcher
 from web import params
-from web.api import api
-from web.auth import require_roles
+from web.api import api, api_viewer, searcher
+from web.audit import UNKNOWN_ITEM, AuditEntry
+from web.auth import Viewer, require_roles
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +44,11 @@ AUDITED = {
 # request fields worth a word in the detail (never a body of records)
 DETAIL_FIELDS = ("pattern", "item_id", "mark", "expressions", "type", "name_en", "id")
 SUMMARY_FIELDS = ("read", "added", "updated", "unchanged", "deleted")
+# actions whose request names the item they change (``item_id`` in the path or body)
+ITEM_ACTIONS = ("pin.add", "mark.set")
 
 
-def _detail(response: Response) -> str:
-    if request.endpoint == "api.post_records":  # the summary, not the records
-        answer = response.get_json(silent=True) or {}
-        return " ".join(f"{k}={answer[k]}" for k in SUMMARY_FIELDS if k in answer)
+def _sent() -> dict[str, Any]:
     sent: dict[str, Any] = {}
     if request.is_json:
         body = request.get_json(silent=True)
@@ -50,7 +56,29 @@ def _detail(response: Response) -> str:
     elif request.form:
         sent = {k: request.form[k] for k in request.form if k != "csrf_token"}
     sent.update(request.args.to_dict())
+    return sent
+
+
+def _detail(response: Response) -> str:
+    if request.endpoint == "api.post_records":  # the summary, not the records
+        answer = response.get_json(silent=True) or {}
+        return " ".join(f"{k}={answer[k]}" for k in SUMMARY_FIELDS if k in answer)
+    sent = _sent()
     return " ".join(f"{k}={sent[k]}" for k in DETAIL_FIELDS if k in sent)
+
+
+def _concerns(action: str) -> tuple[str | None, tuple[str, ...], str]:
+    """(item id, groups, more detail) the change is about: told by the view, or the item
+    the request names with its group now (None: the row concerns no item)."""
+    if "audit_concerns" in g:
+        return g.audit_concerns
+    if action not in ITEM_ACTIONS:
+        return None, (), ""
+    item_id = (request.view_args or {}).get("item_id") or _sent().get("item_id")
+    if not isinstance(item_id, str):
+        return UNKNOWN_ITEM, (), ""
+    group = searcher().catalog.group_of_item(item_id)
+    return item_id, (group,) if group else (), ""
 
 
 def _target(response: Response) -> str:
@@ -69,8 +97,10 @@ def record_change(response: Response) -> Response:
     if action is None or viewer is None or response.status_code >= 400:
         return response
     try:
+        item_id, groups, more = _concerns(action)
+        detail = " ".join(part for part in (_detail(response), more) if part)
         current_app.extensions["quisait"].tokens.audit.record(
-            viewer.id, action, _target(response), _detail(response))
+            viewer.id, action, _target(response), detail, item_id, groups)
     except Exception:  # the change is made: answer it, and say the row is missing
         log.warning("audit: %s not recorded", action, exc_info=True)
     return response
@@ -79,10 +109,35 @@ def record_change(response: Response) -> Response:
 @api.get("/admin/audit")
 @require_roles("admin")
 def audit() -> Any:
-    """The newest audit rows; ``before`` (an id) pages back."""
+    """The newest audit rows; ``before`` (an id) pages back.  Rows about what the admin
+    may not read are redacted (see :func:`shown_entry`)."""
     limit = params.integer("limit", 50, 1, MAX_ENTRIES)
     before = params.integer("before", 0, 0, 2**31 - 1) or None
     entries = current_app.extensions["quisait"].tokens.audit.entries(limit, before)
     more = len(entries) == limit and entries[-1].id > 1
-    return jsonify({"entries": [entry.as_json() for entry in entries],
+    reader = ReaderScope(searcher(), api_viewer())
+    return jsonify({"entries": [reader.shown(entry).as_json() for entry in entries],
                     "next_before": entries[-1].id if more else None})
+
+
+class ReaderScope:
+    """What one reader of the audit log may read (items) and see (groups)."""
+
+    def __init__(self, found: Searcher, viewer: Viewer) -> None:
+        self.found = found
+        self.readable = found.permitted_groups(viewer.person)
+        self.visible = visible_groups(found.current_person(viewer.id), found.groups.values())
+
+    def may_read_item(self, entry: AuditEntry) -> bool:
+        """The item's group when recorded and its group now (if it still exists) are both
+        readable; an item never recorded with a group and now gone is not (fail closed)."""
+        now = self.found.catalog.group_of_item(entry.item_id) if entry.item_id else None
+        known = [group for group in (*entry.groups, now) if group is not None]
+        return bool(known) and all(group in self.readable for group in known)
+
+    def shown(self, entry: AuditEntry) -> AuditEntry:
+        """``entry`` as this reader may see it."""
+        if entry.item_id is not None:
+            return entry if self.may_read_item(entry) else entry.redacted()
+        hidden = {group for group in entry.groups if group not in self.visible}
+        return entry.without(hidden) if hidden else entry

@@ -12,8 +12,10 @@ from core.errors import InvalidRecordError, NotFoundError
 from expertise import ExpertFinder, Topic, topic_from_dict
 from search import MODES
 from web import params
+from web.api import readable_item
 from web.auth import Viewer, page_viewer, require_page_viewer
 from web.errors import Forbidden, InvalidParameter, NotFound
+from web.km import note_pin_removal, readable_pin, readable_pins
 from web.pages import local_target, pages
 
 ROUTED = 5
@@ -74,7 +76,8 @@ def topic(topic_id: str) -> Any:
     expressions = [e.casefold() for e in page.topic.expressions()]
     return render_template(
         "topic.html", page=page, km=km, mode=mode,
-        pins=[p for p in curation.pins() if p.pattern == page.topic.name_fr] if km else [],
+        pins=[p for p in readable_pins(found.searcher, viewer)
+              if p.pattern == page.topic.name_fr] if km else [],
         synonyms=({i: e for i, e in curation.synonym_sets().items()
                    if _related(e, expressions)} if km else {}))
 
@@ -153,9 +156,10 @@ def pin_for_topic(topic_id: str) -> Any:
         topic = found.topics.get(topic_id)
     except NotFoundError:
         raise NotFound("no such topic") from None
-    item = found.searcher.catalog.item(request.form.get("item_id", ""))
-    if item is None or item.group not in found.searcher.permitted_groups(viewer.person):
-        raise NotFound("no such post")
+    try:
+        item = readable_item(request.form.get("item_id", ""), viewer, found.searcher)
+    except NotFound:
+        raise NotFound("no such post") from None
     found.searcher.curation.add_pin(topic.name_fr, item.id, created_by=viewer.id)
     return redirect(url_for("pages.topic", topic_id=topic_id))
 
@@ -163,8 +167,16 @@ def pin_for_topic(topic_id: str) -> Any:
 @pages.post("/topics/<path:topic_id>/unpin/<int(max=2147483647):pin_id>")
 @require_page_viewer
 def unpin_for_topic(topic_id: str, pin_id: int) -> Any:
-    require_km(viewer_or_401())
-    if not finder().searcher.curation.remove_pin(pin_id):
+    """Remove a pin on an item the KM lead may read (404 for any other, like no pin)."""
+    viewer = viewer_or_401()
+    require_km(viewer)
+    found = finder().searcher
+    try:
+        pin = readable_pin(found, viewer, pin_id)
+    except NotFound:
+        raise NotFound("no such pin") from None
+    note_pin_removal(found, pin)
+    if not found.curation.remove_pin(pin_id):
         raise NotFound("no such pin")
     return redirect(url_for("pages.topic", topic_id=topic_id))
 

@@ -1,7 +1,10 @@
 """KM curation over the API (KM leads and admins): pins, synonyms, official/outdated marks.
 
 A KM lead may only pin or mark what they may read themselves: a 404 for
-anything else, so curation cannot be used to probe secret groups.
+anything else, so curation cannot be used to probe secret groups.  Pins on items
+they may not read (a member of a secret group pinned one) do not exist for them:
+not listed, not shown, not removable; and a pin's audience shows only the groups
+they may see.
 """
 
 from __future__ import annotations
@@ -10,18 +13,54 @@ from typing import Any
 
 from flask import jsonify
 
+from core.records import COMPANY_FEED, ROLES
+from core.visibility import visible_groups
+from search import Searcher
 from search.curation import MARKS, Pin
 from web import params
 from web.api import api, api_viewer, readable_item, searcher
-from web.auth import require_roles
+from web.audit import note_concerns
+from web.auth import Viewer, require_roles
 from web.errors import InvalidParameter, NotFound
 
 KM_ROLES = ("km_lead",)
+# audience entries that name roles rather than groups (see search.signals)
+AUDIENCE_ROLES = frozenset({"guest", "employee", *ROLES})
 
 
-def pin_json(pin: Pin) -> dict[str, Any]:
+def readable_pins(found: Searcher, viewer: Viewer) -> list[Pin]:
+    """The pins whose item the viewer may read; the others do not exist for them."""
+    pins = found.curation.pins()
+    items = found.catalog.items_by_id(pin.item_id for pin in pins)
+    allowed = found.permitted_groups(viewer.person)
+    return [pin for pin in pins
+            if pin.item_id in items and items[pin.item_id].group in allowed]
+
+
+def readable_pin(found: Searcher, viewer: Viewer, pin_id: int) -> Pin:
+    """The pin if the viewer may read its item; 404 otherwise, exactly like no pin."""
+    pin = found.curation.pin(pin_id)
+    try:
+        if pin is not None:
+            readable_item(pin.item_id, viewer, found)
+            return pin
+    except NotFound:
+        pass
+    raise NotFound(f"no pin {pin_id}")
+
+
+def shown_audience(found: Searcher, viewer: Viewer, pin: Pin) -> list[str]:
+    """The pin's audience less the groups the viewer may not see (secret groups they are
+    not in do not exist for them; an id nobody can see is left out as well)."""
+    visible = visible_groups(found.current_person(viewer.id), found.groups.values())
+    return [entry for entry in pin.audience
+            if entry in visible or entry in AUDIENCE_ROLES or entry == COMPANY_FEED]
+
+
+def pin_json(pin: Pin, audience: list[str]) -> dict[str, Any]:
+    """A pin as the API shows it, with its ``audience`` as the viewer may see it."""
     return {"id": pin.id, "pattern": pin.pattern, "item_id": pin.item_id,
-            "audience": list(pin.audience),
+            "audience": audience,
             "starts": pin.starts.isoformat() if pin.starts else None,
             "ends": pin.ends.isoformat() if pin.ends else None, "created_by": pin.created_by}
 
@@ -29,7 +68,10 @@ def pin_json(pin: Pin) -> dict[str, Any]:
 @api.get("/pins")
 @require_roles(*KM_ROLES)
 def list_pins() -> Any:
-    return jsonify({"pins": [pin_json(pin) for pin in searcher().curation.pins()]})
+    """The pins on items the KM lead may read."""
+    viewer, found = api_viewer(), searcher()
+    return jsonify({"pins": [pin_json(pin, shown_audience(found, viewer, pin))
+                             for pin in readable_pins(found, viewer)]})
 
 
 @api.post("/pins")
@@ -44,21 +86,32 @@ def add_pin() -> Any:
     starts, ends = params.body_datetime(data, "starts"), params.body_datetime(data, "ends")
     if starts and ends and ends <= starts:
         raise InvalidParameter("ends", "must come after starts")
-    item = readable_item(str(item_id), viewer)
+    found = searcher()
+    item = readable_item(str(item_id), viewer, found)
     try:
-        pin = searcher().curation.add_pin(str(pattern), item.id, audience, starts, ends,
-                                          created_by=viewer.id)
+        pin = found.curation.add_pin(str(pattern), item.id, audience, starts, ends,
+                                     created_by=viewer.id)
     except ValueError as exc:
         raise InvalidParameter("pattern", str(exc)) from None
-    return jsonify(pin_json(pin)), 201
+    return jsonify(pin_json(pin, shown_audience(found, viewer, pin))), 201
 
 
 @api.delete("/pins/<int(max=2147483647):pin_id>")
 @require_roles(*KM_ROLES)
 def remove_pin(pin_id: int) -> Any:
-    if not searcher().curation.remove_pin(pin_id):
+    """Remove a pin on an item the KM lead may read (404 for any other, like no pin)."""
+    found = searcher()
+    pin = readable_pin(found, api_viewer(), pin_id)
+    note_pin_removal(found, pin)
+    if not found.curation.remove_pin(pin_id):
         raise NotFound(f"no pin {pin_id}")
     return "", 204
+
+
+def note_pin_removal(found: Searcher, pin: Pin) -> None:
+    """Tell the audit hook the pin's item and its group: the pin is gone when it runs."""
+    group = found.catalog.group_of_item(pin.item_id)
+    note_concerns(item_id=pin.item_id, groups=[group] if group else [])
 
 
 @api.get("/synonyms")
