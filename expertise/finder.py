@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.errors import NotFoundError
-from core.records import Group, Person
+from core.records import Group, Person, safe_url
 from expertise.activity import ActivityTable
 from expertise.people import PersonPage, person_page, person_state
 from expertise.routing import Routing, route_post, route_text, unanswered
@@ -289,7 +289,8 @@ class ExpertFinder:
         title = item.title or (root.title if root else "") or item.text[:80]
         hit = shown.get(item.id)
         text = hit.snippet if hit else snippet(item.text, ())
-        url = str(data.get("url") or f"/posts/{item.id}")
+        # the record's own link only when it is http(s) or mailto (never javascript:)
+        url = safe_url(str(data.get("url") or "")) or f"/posts/{item.id}"
         return Evidence(item_id=item.id, title=title, snippet=text, url=url, role=role,
                         created=item.created, group=item.group, credit=round(credit, 4))
 

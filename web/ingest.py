@@ -17,7 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidRecordError
-from core.records import TYPE_NAMES, Group, Person, Record, record_from_dict
+from core.records import TYPE_NAMES, Group, Person, Record, checked_record
 from indexer import Catalog, catalog_path
 from indexer.ingest import Ingestor, IngestReport
 from web.errors import Forbidden, InvalidParameter, NotFound
@@ -47,7 +47,7 @@ def parse_records(payload: bytes, content_type: str) -> list[Record]:
     seen: set[tuple[str, str]] = set()
     for position, entry in enumerate(entries):
         try:
-            record = record_from_dict(entry)
+            record = checked_record(entry)
         except InvalidRecordError as exc:
             raise InvalidParameter(f"records[{position}]", str(exc), record=position) from None
         key = (type(record).__name__, record.id)

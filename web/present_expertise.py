@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.records import Person
+from core.records import Person, safe_url
 from expertise import (
     Coverage,
     DemonstratedTopic,
@@ -39,10 +39,18 @@ def person_json(person: Person, full: bool = False) -> dict[str, Any]:
     return data
 
 
+def evidence_url(evidence: Evidence) -> str:
+    """The evidence's link if it is http(s), mailto or its post's page here; the post's
+    page otherwise (a ``javascript:`` link stored before records were checked)."""
+    local = f"/posts/{evidence.item_id}"
+    return evidence.url if evidence.url == local else (safe_url(evidence.url) or local)
+
+
 def evidence_json(evidence: Evidence) -> dict[str, Any]:
     return {"item_id": evidence.item_id, "title": evidence.title, "snippet": evidence.snippet,
-            "url": evidence.url, "role": evidence.role, "created": iso(evidence.created),
-            "group": evidence.group, "credit": evidence.credit}
+            "url": evidence_url(evidence), "role": evidence.role,
+            "created": iso(evidence.created), "group": evidence.group,
+            "credit": evidence.credit}
 
 
 def expert_json(expert: Expert) -> dict[str, Any]:

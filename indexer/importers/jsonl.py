@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from core.errors import InvalidRecordError
-from core.records import Problem, Record, record_from_dict
+from core.records import Problem, Record, checked_record
 from indexer.importers import ImportOptions, SourceError
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -61,4 +61,4 @@ def _parse_line(raw: bytes, options: ImportOptions) -> Record:
         and data.get("group") is None
     ):
         data = {**data, "group": options.group}
-    return record_from_dict(data)
+    return checked_record(data)
