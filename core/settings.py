@@ -52,6 +52,8 @@ class Settings:
     max_request_bytes: int = 16_000_000
     signin_rate: float = 300.0
     search_rate: float = 600.0
+    trusted_proxies: int = 0
+    session_lifetime_hours: float = 12.0
     serving: str = "local"
     ray_address: str = ""
     replicas: int = 2
@@ -75,6 +77,10 @@ class Settings:
         for name in ("signin_rate", "search_rate"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 (no limit) or more")
+        if self.trusted_proxies < 0:
+            raise ConfigError("trusted_proxies must be 0 (none) or more")
+        if not self.session_lifetime_hours > 0:
+            raise ConfigError("session_lifetime_hours must be more than 0")
         for name in ("semantic_weight", "semantic_weight_other", "semantic_floor"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1")
