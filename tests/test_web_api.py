@@ -7,7 +7,7 @@ import re
 import pytest
 from flask import Flask
 
-from tests.web_fixtures import ROLES, bearer, token_for
+from tests.web_fixtures import ROLES, bearer, signed_in, token_for
 from web.openapi import openapi_document
 
 
@@ -156,8 +156,22 @@ def test_security_headers_on_api_and_pages(shared_app, tokens):
 def test_health_and_readiness(shared_app):
     client = shared_app.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    ready = client.get("/readyz").get_json()
-    assert ready["status"] == "ready" and ready["items"] > 400
+    assert client.get("/readyz").get_json() == {"status": "ready"}
+
+
+def test_readiness_counts_items_for_admins_only(shared_app):
+    """The item count includes secret groups' content: anonymous callers, bad tokens and
+    people other than admins learn only whether the service is ready."""
+    client = shared_app.test_client()
+    for person in ("p-ian", "p-julien", "p-claire"):
+        token = token_for(shared_app, person)
+        assert "items" not in client.get("/readyz", headers=bearer(token)).get_json()
+        assert "items" not in signed_in(shared_app, person).get("/readyz").get_json()
+    bad = client.get("/readyz", headers=bearer("qs_nope_nope"))
+    assert bad.status_code == 200 and bad.get_json() == {"status": "ready"}
+    admin = client.get("/readyz", headers=bearer(token_for(shared_app, "p-nadia"))).get_json()
+    assert admin["status"] == "ready" and admin["items"] > 400
+    assert signed_in(shared_app, "p-nadia").get("/readyz").get_json()["items"] > 400
 
 
 def test_not_ready_without_an_index(tmp_path):

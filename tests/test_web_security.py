@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from flask import Flask
 
 from core.settings import Settings
 from tests.web_fixtures import bearer, copy_settings, csrf_of, signed_in, token_for
@@ -137,32 +138,78 @@ def test_pages_limit_sign_in_per_address_and_search_per_session(limited):
     assert response.status_code == 302
 
 
-def test_guessing_tokens_is_limited_per_address(limited, monkeypatch):
-    """Past the bad-token budget an address gets 429 for every token (a good one too),
-    while another address is unaffected; the budget refills with time."""
+def test_guessing_tokens_is_limited_per_address(limited):
+    """Past the bad-token budget an address's bad tokens get 429, while a valid token from
+    the same address still works (a flood behind a shared proxy locks nobody out)."""
+    client = limited.test_client()
+    good = token_for(limited, "p-claire")
+    statuses = [client.get("/api/v1/me", headers=bearer(f"qs_guess{n}_x")).status_code
+                for n in range(40)]
+    assert statuses == [401] * 30 + [429] * 10
+    assert client.get("/api/v1/me", headers=bearer(good)).status_code == 200
+    assert client.get("/api/v1/search?q=sap", headers=bearer(good)).status_code == 200
+    response = client.get("/api/v1/me", headers=bearer("qs_guess41_x"))
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert response.get_json()["error"]["code"] == "rate_limited"
+    elsewhere = client.get("/api/v1/me", headers=bearer("qs_guess42_x"),
+                           environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert elsewhere.status_code == 401
+
+
+def test_bad_token_budget_refills(limited):
     from web import ratelimit
 
     clock = [1000.0]
     buckets = limited.extensions["quisait_rate_limits"]
     buckets["bad_token"] = ratelimit.TokenBuckets(5, clock=lambda: clock[0])
     client = limited.test_client()
-    good = token_for(limited, "p-claire")
     statuses = [client.get("/api/v1/me", headers=bearer(f"qs_guess{n}_x")).status_code
                 for n in range(7)]
     assert statuses == [401] * 5 + [429, 429]
-    response = client.get("/api/v1/me", headers=bearer(good))
-    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
-    elsewhere = client.get("/api/v1/me", headers=bearer(good),
-                           environ_base={"REMOTE_ADDR": "10.0.0.7"})
-    assert elsewhere.status_code == 200
     clock[0] += 60
-    assert client.get("/api/v1/me", headers=bearer(good)).status_code == 200
+    assert client.get("/api/v1/me", headers=bearer("qs_guess8_x")).status_code == 401
+
+
+def test_forged_token_spends_nothing_of_its_victims_quota(limited):
+    """The search quota is charged after the token is verified: a forged token carrying
+    the victim's public id is a 401 and costs the victim nothing."""
+    client = limited.test_client()
+    victim = token_for(limited, "p-claire")
+    forged = victim.rsplit("_", 1)[0] + "_forged"
+    for _ in range(5):
+        assert client.get("/api/v1/search?q=sap", headers=bearer(forged)).status_code == 401
+    statuses = [client.get("/api/v1/search?q=sap", headers=bearer(victim)).status_code
+                for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def _sign_in_from(app: Flask, address: str) -> int:
+    client = app.test_client()
+    token = csrf_of(client.get("/signin").get_data(as_text=True))
+    return int(client.post("/signin", data={"person": "p-ian", "csrf_token": token},
+                           headers={"X-Forwarded-For": address}).status_code)
+
+
+def test_behind_a_proxy_the_client_address_is_forwarded(sample_index, tmp_path):
+    app = create_app(copy_settings(sample_index, tmp_path / "data", demo_login=True,
+                                   signin_rate=2, trusted_proxies=1))
+    assert [_sign_in_from(app, "203.0.113.1") for _ in range(3)] == [302, 302, 429]
+    assert _sign_in_from(app, "203.0.113.2") == 302  # another client behind the proxy
+    # the proxy's own entry is the last one: what the client wrote before it is not trusted
+    assert _sign_in_from(app, "198.51.100.9, 203.0.113.1") == 429
+
+
+def test_without_proxies_forwarded_addresses_are_ignored(limited):
+    assert [_sign_in_from(limited, f"203.0.113.{n}") for n in range(3)] == [302, 302, 429]
 
 
 def test_rates_are_settings():
     assert Settings().search_rate >= 600 and Settings().signin_rate >= 300
-    with pytest.raises(Exception, match="search_rate"):
-        Settings(search_rate=-1)
+    assert Settings().trusted_proxies == 0 and Settings().session_lifetime_hours == 12
+    for name, bad in (("search_rate", -1), ("trusted_proxies", -1),
+                      ("session_lifetime_hours", 0)):
+        with pytest.raises(Exception, match=name):
+            Settings(**{name: bad})
 
 
 def leaks(records: list[logging.LogRecord], secrets: list[str]) -> list[str]:

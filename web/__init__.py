@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure(app, settings, services.tokens.secret_key())
     register_error_handlers(app)
     configure_rate_limits(app, settings.signin_rate, settings.search_rate)
+    trust_proxies(app, settings.trusted_proxies)
     app.after_request(audit_api.record_change)
     app.register_blueprint(api)
     app.register_blueprint(pages)
@@ -56,6 +57,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+def trust_proxies(app: Flask, proxies: int) -> None:
+    """Behind ``proxies`` reverse proxies, read the client's address, scheme and host from
+    their X-Forwarded-* headers (rate limits key on the address); with none, those headers
+    come from the client and are ignored."""
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
 def healthz() -> Any:
     """The process answers."""
     return jsonify({"status": "ok"})
@@ -63,13 +75,18 @@ def healthz() -> Any:
 
 def readyz() -> Any:
     """The indexes are open and, when served by Ray, a replica runs (503 in the error
-    shape otherwise)."""
+    shape otherwise).  Only an admin also learns how many items there are: the count
+    includes secret groups' content."""
     from flask import current_app
+
+    from web.auth import is_admin_request
 
     pool = current_app.extensions["quisait"].searchers
     searcher = pool.get()
-    return jsonify({"status": "ready", "items": searcher.fulltext.doc_count(),
-                    **pool.readiness()})
+    answer = {"status": "ready", **pool.readiness()}
+    if is_admin_request():
+        answer["items"] = searcher.fulltext.doc_count()
+    return jsonify(answer)
 
 
 __all__ = ["TokenStore", "create_app"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, cast
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -17,7 +19,7 @@ from markupsafe import Markup
 
 from search import MODES, QuerySyntaxError, Searcher
 from web import params
-from web.auth import page_viewer, require_page_viewer, sign_in
+from web.auth import page_viewer, require_page_viewer, sign_in, sign_out
 from web.errors import Forbidden, InvalidParameter, NotFound
 from web.i18n import LANGUAGES
 from web.present import body_html, children, facets_json, group_name, person_ref, pieces
@@ -29,6 +31,8 @@ pages.before_request(check_csrf)
 PAGE_SIZE = 10
 MAX_PAGE = 10
 EXPERTS_SHOWN = 5
+MAX_TARGET = 2000  # characters of a redirect target
+MAX_SEARCH_ID = 2**63 - 1  # SQLite's largest row id
 
 
 def searcher() -> Searcher:
@@ -36,10 +40,34 @@ def searcher() -> Searcher:
 
 
 def local_target(target: str | None, default: str = "/search") -> str:
-    """Only redirect inside this site (no //host, no backslash tricks)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """``target`` if a browser would read it as a path on this site, else ``default``."""
+    if not target or len(target) > MAX_TARGET or not _local_path(target):
         return default
     return target
+
+
+def _local_path(target: str) -> bool:
+    """Browsers drop tabs and newlines, read a backslash as a slash and a leading "//" as
+    another host: none of these may appear, raw or percent-encoded (at any depth)."""
+    if "\\" in target or not _printable(target, space=False):
+        return False
+    layers = [target]
+    while len(layers) < 4 and unquote(layers[-1]) != layers[-1]:
+        layers.append(unquote(layers[-1]))
+    for layer in layers:
+        path = layer.partition("?")[0].partition("#")[0]
+        if (not path.startswith("/") or path.startswith("//") or "\\" in path
+                or not _printable(path, space=False) or not _printable(layer, space=True)):
+            return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _printable(text: str, space: bool) -> bool:
+    """No control, format or separator characters (a plain space if ``space``; a search
+    query in the target may decode to one)."""
+    return not any(unicodedata.category(c)[0] in "CZ" and not (space and c == " ")
+                   for c in text)
 
 
 @pages.get("/")
@@ -69,10 +97,7 @@ def signin_post() -> Any:
 
 @pages.post("/signout")
 def signout() -> Any:
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    sign_out()
     return redirect(url_for("pages.signin"))
 
 
@@ -156,12 +181,12 @@ def post(item_id: str) -> Any:
     item = found.catalog.item(item_id)
     if item is None or item.group not in found.permitted_groups(viewer.person):
         raise NotFound("no such post")
-    search_id = request.args.get("s", type=int) or 0
-    rank = request.args.get("r", type=int) or 0
-    if search_id and rank:
-        found.record_click(search_id, item.id, rank)
+    # the search and rank a result link carries, for click-through (validated first:
+    # a request answered with an error records nothing)
+    search_id = params.integer("s", 0, 0, MAX_SEARCH_ID)
+    rank = params.integer("r", 0, 0, MAX_PAGE * PAGE_SIZE)
     parent = found.catalog.item(item.parent) if item.parent else None
-    return render_template(
+    page = render_template(
         "post.html", item=item, body=Markup(body_html(item)),  # sanitised by nh3
         group=group_name(found, item.group),
         author=person_ref(found, item.author),
@@ -170,3 +195,6 @@ def post(item_id: str) -> Any:
         replies=[(child, Markup(body_html(child)), person_ref(found, child.author))
                  for child in children(found, item)],
         similar=found.similar(item.id, viewer.person, limit=5))
+    if search_id and rank:
+        found.record_click(search_id, item.id, rank)
+    return page

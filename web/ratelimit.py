@@ -1,12 +1,16 @@
 """Rate limits on sign-in and search: an in-process token bucket per client.
 
-API searches are counted per token (its public id), page searches per session
-person (or address when signed out), sign-in per address, and API requests with an
-unknown, expired or revoked token per address (:func:`check_bad_token`: past
-:data:`BAD_TOKENS_PER_MINUTE` failures an address gets 429 for every token until its
-bucket refills, so tokens cannot be guessed at speed).  A bucket holds up to
-the per-minute rate and refills continuously; an empty one answers 429 with
-``Retry-After``.  The table of buckets is bounded (oldest forgotten first).
+Searches are charged after authentication, to the verified token (its public id) on
+the API and to the signed-in person on pages (the address when signed out), so a
+forged token naming someone's token id spends nothing of theirs.  Sign-in is
+counted per address, and so are API requests with an unknown, expired or revoked
+token (:func:`count_bad_token`: past :data:`BAD_TOKENS_PER_MINUTE` failures, the
+address's bad tokens get 429 instead of 401 until its bucket refills; a valid token
+is never refused, so a flood of bad tokens from a shared address or proxy locks
+nobody out).  Behind reverse proxies the address is the client's (setting
+``trusted_proxies``).  A bucket holds up to the per-minute rate and refills
+continuously; an empty one answers 429 with ``Retry-After``.  The table of buckets
+is bounded (oldest forgotten first).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, request
 
 from web.errors import RateLimited
 
@@ -47,37 +51,30 @@ class TokenBuckets:
                 self._buckets.popitem(last=False)
         return wait
 
-    def blocked(self, key: str) -> float:
-        """Seconds until ``key`` has a token again (0: it has one); spends nothing."""
-        now = self.clock()
-        with self._lock:
-            level, since = self._buckets.get(key, (self.capacity, now))
-        level = min(self.capacity, level + (now - since) * self.refill)
-        return 0.0 if level >= 1 else (1 - level) / self.refill
-
 
 def _address() -> str:
     return f"ip:{request.remote_addr or '-'}"
 
 
-def _token_or_address() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.startswith("qs_"):
-        return "token:" + token[3:].partition("_")[0]  # the public id, never the secret
-    return _address()
+def _verified_token() -> str:
+    from web.auth import api_viewer  # here: web.auth imports this module
+
+    return "token:" + api_viewer().token_id  # a 401 first for a bad token: it costs nobody
 
 
-def _session_or_address() -> str:
-    person = session.get("person")
-    return f"session:{person}" if person else _address()
+def _person_or_address() -> str:
+    from web.auth import page_viewer
+
+    viewer = page_viewer()
+    return f"person:{viewer.id}" if viewer else _address()
 
 
 # endpoint -> (bucket, whose bucket)
 LIMITED: dict[str, tuple[str, Callable[[], str]]] = {
     "pages.signin_post": ("signin", _address),
-    "api.search": ("search", _token_or_address),
-    "api.experts": ("search", _token_or_address),
-    "pages.search": ("search", _session_or_address),
+    "api.search": ("search", _verified_token),
+    "api.experts": ("search", _verified_token),
+    "pages.search": ("search", _person_or_address),
 }
 
 
@@ -94,14 +91,13 @@ def check_rate_limit() -> None:
                           retry_after=math.ceil(wait))
 
 
-def check_bad_token(failed: bool) -> None:
-    """Around token verification: refuse (429) an address that sent too many bad tokens;
-    with ``failed``, count one more for it first."""
+def count_bad_token() -> None:
+    """After a token failed verification: count it for the request's address, and refuse
+    (429) once the address is past its budget.  Never called for a valid token."""
     buckets: dict[str, TokenBuckets] = current_app.extensions.get("quisait_rate_limits", {})
     if "bad_token" not in buckets:
         return
-    key = _address()
-    wait = buckets["bad_token"].take(key) if failed else buckets["bad_token"].blocked(key)
+    wait = buckets["bad_token"].take(_address())
     if wait:
         raise RateLimited(f"too many requests with a bad token from this address; try again "
                           f"in {math.ceil(wait)} s", retry_after=math.ceil(wait))

@@ -1,4 +1,5 @@
-"""API tokens and the app's secret, in ``web.sqlite`` in the data folder.
+"""API tokens and the app's secret, in ``web.sqlite`` in the data folder (page sessions
+and the audit log share the file: :mod:`web.sessions`, :mod:`web.audit`).
 
 A token reads ``qs_<id>_<secret>``.  Only the SHA-256 of the secret is stored;
 the row is found by its public id and the hashes compared in constant time, so
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from core.store import open_store
 from web.audit import AuditLog
+from web.sessions import SessionStore
 
 TOKEN_PREFIX = "qs_"
 TOKEN_ROLES = ("connector",)
@@ -54,12 +56,14 @@ def _moment(value: str | None) -> datetime | None:
 
 
 class TokenStore:
-    """Tokens and the session secret of a data folder.  Safe to share across threads."""
+    """Tokens, page sessions and the cookie secret of a data folder.  Safe to share
+    across threads."""
 
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
         self.db = open_store(path, _SCHEMA, private=True)
         self.audit = AuditLog(self.db, self._lock)
+        self.sessions = SessionStore(self.db, self._lock)
 
     @classmethod
     def open(cls, folder: Path) -> TokenStore:
