@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,16 +13,18 @@ from web.errors import InvalidParameter
 
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("", "0", "false", "no", "off")
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,100}")
 
 
 def integer(name: str, default: int, low: int, high: int) -> int:
+    """Query parameter ``name`` as a whole number in [low, high] (``default`` if absent)."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter(name, f"must be a whole number, got {raw[:40]!r}") from None
+    # ASCII digits only: int() would also take "٣", " 7 " or "1_000"
+    if not WHOLE_NUMBER.fullmatch(raw):
+        raise InvalidParameter(name, f"must be a whole number, got {raw[:40]!r}")
+    value = int(raw)
     if not low <= value <= high:
         raise InvalidParameter(name, f"must be between {low} and {high}", minimum=low,
                                maximum=high)
@@ -51,11 +55,25 @@ def text(name: str, max_chars: int = 1000) -> str:
 
 
 def json_object() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    """The request's body as a JSON object; 400 naming ``body`` for anything else."""
+    data = _json_body()
     if not isinstance(data, dict):
         raise InvalidParameter("body", "a JSON object is expected (Content-Type: "
                                "application/json)")
     return data
+
+
+def _json_body() -> Any:
+    """The parsed JSON body (None if it is not JSON): parsed here rather than by Flask so
+    that a body nested too deeply for the parser is a 400, not a RecursionError."""
+    if not request.is_json:
+        return None
+    try:
+        return json.loads(request.get_data(cache=True))
+    except RecursionError:
+        raise InvalidParameter("body", "JSON nested too deeply") from None
+    except ValueError:  # not JSON, or not in a Unicode encoding
+        return None
 
 
 def body_string(data: dict[str, Any], name: str, required: bool = True,
