@@ -141,6 +141,10 @@ def test_pages_limit_sign_in_per_address_and_search_per_session(limited):
 def test_guessing_tokens_is_limited_per_address(limited):
     """Past the bad-token budget an address's bad tokens get 429, while a valid token from
     the same address still works (a flood behind a shared proxy locks nobody out)."""
+    from web import ratelimit
+
+    buckets = limited.extensions["quisait_rate_limits"]  # time stands still: no refill
+    buckets["bad_token"] = ratelimit.TokenBuckets(30, clock=lambda: 1000.0)
     client = limited.test_client()
     good = token_for(limited, "p-claire")
     statuses = [client.get("/api/v1/me", headers=bearer(f"qs_guess{n}_x")).status_code
