@@ -15,7 +15,6 @@ from collections.abc import Iterable
 
 from core.records import COMPANY_FEED, Group, Person
 
-
 # ACL tokens that are not groups (the company feed, replies waiting for their thread): a
 # group record may never claim one
 RESERVED = "@"

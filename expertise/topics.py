@@ -11,6 +11,7 @@ topics are frequent tags and key phrases that no topic covers yet.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import threading
 from collections import Counter
@@ -86,6 +87,9 @@ class TopicPage:
         return asdict(self)
 
 
+TOPIC_ID = re.compile(r"[\w.-]{1,100}")  # it is a path segment: no "/", space or control
+
+
 def topic_from_dict(data: dict[str, Any]) -> Topic:
     """A topic from JSON-like input; errors name the field."""
     for name in ("id", "name_fr", "name_en"):
@@ -100,6 +104,9 @@ def topic_from_dict(data: dict[str, Any]) -> Topic:
     unknown = set(data) - {"id", "name_fr", "name_en", "description", *lists}
     if unknown:
         raise InvalidRecordError(f"topic field {sorted(unknown)[0]!r}: unknown field")
+    if not TOPIC_ID.fullmatch(data["id"].strip()):
+        raise InvalidRecordError("topic field 'id': letters, digits, '-', '_' and '.' only "
+                                 "(at most 100), as it names the topic's address")
     return Topic(id=data["id"].strip(), name_fr=data["name_fr"].strip(),
                  name_en=data["name_en"].strip(), description=str(data.get("description", "")),
                  **lists)

@@ -258,6 +258,17 @@ class Searcher:
         person = self._person(person_id) if person_id else None
         return person if person is not None and person.status == "active" else None
 
+    def known_groups(self, viewer: str | Person | None) -> frozenset[str]:
+        """Ids of the groups whose existence the viewer may know (secret groups only to
+        their members); what curation and audit listings may name."""
+        return visible_groups(self._person(viewer), self.groups.values())
+
+    def active_people(self) -> list[Person]:
+        """Every active person as the catalog knows them now, by name (demo sign-in)."""
+        self._refresh_people()
+        return sorted((p for p in self.people.values() if p.status == "active"),
+                      key=lambda person: person.name)
+
     def permitted_groups(self, viewer: str | Person | None) -> frozenset[str]:
         """ACL tokens the viewer may read; unknown viewers get nothing (fail closed)."""
         return readable_groups(self._person(viewer), self.groups.values())

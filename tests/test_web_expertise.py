@@ -232,6 +232,8 @@ def test_topic_lifecycle_by_a_km_lead(app):
     ({"id": "t", "name_fr": "x", "name_en": "y", "tags": "a"}, "tags"),
     ({"id": "t", "name_fr": "x", "name_en": "y", "synonyms": [1]}, "synonyms"),
     ({"id": "t", "name_fr": "x", "name_en": "y", "colour": "red"}, "colour"),
+    ({"id": "t\r\nLocation: //evil", "name_fr": "x", "name_en": "y"}, "id"),
+    ({"id": "a/b", "name_fr": "x", "name_en": "y"}, "id"),
     ("not an object", "body")])
 def test_topic_validation_names_the_field(shared_app, tokens, body, field):
     error_of(call(shared_app, "POST", "/api/v1/topics", tokens["km_lead"], body), 400, field)

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 
-from core.visibility import visible_groups
 from search import Searcher
 from web import params
 from web.api import api, api_viewer, searcher
@@ -126,7 +125,7 @@ class ReaderScope:
     def __init__(self, found: Searcher, viewer: Viewer) -> None:
         self.found = found
         self.readable = found.permitted_groups(viewer.person)
-        self.visible = visible_groups(found.current_person(viewer.id), found.groups.values())
+        self.visible = found.known_groups(viewer.id)
 
     def may_read_item(self, entry: AuditEntry) -> bool:
         """The item's group when recorded and its group now (if it still exists) are both

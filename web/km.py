@@ -14,7 +14,6 @@ from typing import Any
 from flask import jsonify
 
 from core.records import COMPANY_FEED, ROLES
-from core.visibility import visible_groups
 from search import Searcher
 from search.curation import MARKS, Pin
 from web import params
@@ -52,7 +51,7 @@ def readable_pin(found: Searcher, viewer: Viewer, pin_id: int) -> Pin:
 def shown_audience(found: Searcher, viewer: Viewer, pin: Pin) -> list[str]:
     """The pin's audience less the groups the viewer may not see (secret groups they are
     not in do not exist for them; an id nobody can see is left out as well)."""
-    visible = visible_groups(found.current_person(viewer.id), found.groups.values())
+    visible = found.known_groups(viewer.id)
     return [entry for entry in pin.audience
             if entry in visible or entry in AUDIENCE_ROLES or entry == COMPANY_FEED]
 

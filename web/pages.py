@@ -80,8 +80,7 @@ def signin() -> Any:
     settings = current_app.config["QUISAIT_SETTINGS"]
     people = []
     if settings.demo_login:
-        people = sorted((p for p in searcher().people.values() if p.status == "active"),
-                        key=lambda p: (p.guest, p.name))
+        people = sorted(searcher().active_people(), key=lambda p: (p.guest, p.name))
     return render_template("signin.html", people=people, demo=settings.demo_login,
                            next=local_target(request.args.get("next")))
 
