@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 POSTINGS_BUDGET = 4_000_000  # cached postings per view (about 50 MB)
 MASKS_KEPT = 256  # permission / filter masks per view
+IDFS_KEPT = 100_000  # idf values per (term, collection), per view
 SEGMENT_COLUMNS_KEPT = 256  # per-segment columns, shared by the views of the process
 SEGMENT_POSTINGS_BUDGET = 8_000_000  # per-segment postings, shared (about 100 MB)
 
@@ -184,9 +185,10 @@ class LexicalView:
             (sub, offset) for sub, offset in searcher.subsearchers or [(searcher, 0)]
             if sub.reader().doc_count_all()]
         self.size = int(searcher.doc_count_all())
-        # term postings, their scores per collection, and phrase matches
+        # term postings (with their documents' field lengths) and phrase matches
         self._postings = Lru(POSTINGS_BUDGET, lambda value: len(
             value[0] if isinstance(value, tuple) else value))
+        self._idf = Lru(IDFS_KEPT)  # per (term, collection): a count over the postings
         self._masks = Lru(MASKS_KEPT)
         self._columns: dict[str, np.ndarray] = {}
         self._lengths: dict[str, np.ndarray] = {}
@@ -389,33 +391,29 @@ class LexicalView:
         return score * boost if boost != 1.0 else score
 
     def term(self, query: wq.Term, collection: Collection) -> tuple[np.ndarray, np.ndarray]:
-        """(live document numbers, scores) of one term, boost included (cached per view
-        and collection)."""
-        ids, scores = self._postings.get(
-            ("scores", query.fieldname, query.text, collection.key),
-            lambda: self._term_scores(query.fieldname, query.text, collection))
-        return ids, self._boosted(scores, query.boost)
-
-    def _term_scores(self, fieldname: str, text: Any,
-                     collection: Collection) -> tuple[np.ndarray, np.ndarray]:
-        ids, weights = self._postings.get(("postings", fieldname, text),
-                                          lambda: self._term_postings(fieldname, text))
-        field = self.searcher.schema[fieldname]
-        if not field.scorable:  # Whoosh scores such fields by the weight alone
-            return ids, weights
+        """(live document numbers, scores) of one term over ``collection``, boost
+        included.  The postings are cached per view; the scores are computed at each
+        call (a few vector operations), since caching them per collection too would keep
+        one copy per set of readable groups and churn the cache under many viewers."""
+        ids, weights, lengths = self._postings.get(
+            ("postings", query.fieldname, query.text),
+            lambda: self._term_postings(query.fieldname, query.text))
+        if not len(ids) or not self.searcher.schema[query.fieldname].scorable:
+            return ids, self._boosted(weights, query.boost)  # Whoosh: the weight alone
         weighting = self.searcher.weighting
-        b = weighting._field_B.get(fieldname, weighting.B)
+        b = weighting._field_B.get(query.fieldname, weighting.B)
         k1 = weighting.K1
-        lengths = self.lengths(fieldname)
-        average = collection.average_length(fieldname, lengths)
-        length = np.maximum(lengths[ids], 1.0)  # Whoosh's default for a missing length
-        values = collection.idf(ids) * ((weights * (k1 + 1)) / (
-            weights + k1 * ((1 - b) + b * length / average)))
-        return ids, values
+        average = collection.average_length(query.fieldname, self.lengths(query.fieldname))
+        idf = self._idf.get((query.fieldname, query.text, collection.key),
+                            lambda: collection.idf(ids))
+        norm = k1 * ((1 - b) + (b / average) * lengths)
+        return ids, (idf * (k1 + 1) * query.boost) * weights / (weights + norm)
 
-    def _term_postings(self, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray]:
-        """(live document numbers, weights) of a term's postings in every segment."""
-        empty = np.zeros(0, np.int64), np.zeros(0, np.float64)
+    def _term_postings(self, fieldname: str,
+                       text: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(live document numbers, weights, field lengths) of a term's postings in every
+        segment (a length of at least 1, Whoosh's default for a missing one)."""
+        empty = np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.float64)
         if fieldname not in self.searcher.schema:
             return empty
         try:
@@ -438,7 +436,8 @@ class LexicalView:
             weights.append(values)
         docs, values = np.concatenate(ids), np.concatenate(weights)
         keep = self.live()[docs]
-        return docs[keep], values[keep]
+        docs = docs[keep]
+        return docs, values[keep], np.maximum(self.lengths(fieldname)[docs], 1.0)
 
     def lengths(self, field: str) -> np.ndarray:
         """Each document's length in ``field``, as Whoosh stores it (one byte, decoded;
