@@ -179,8 +179,11 @@ def test_two_replicas_answer_and_ray_listens_on_loopback_only(apps: dict[str, Fl
     states = replica_states(apps)
     names = set(states)
     assert len(names) == 2
-    ready = apps["ray"].test_client().get("/readyz").get_json()
-    assert ready["replicas"] == ready["replicas_wanted"] == 2 and ready["items"] > 0, ready
+    client = apps["ray"].test_client()
+    ready = client.get("/readyz").get_json()  # anyone: ready or not, no counts
+    assert ready["replicas"] == ready["replicas_wanted"] == 2 and "items" not in ready, ready
+    admin = client.get("/readyz", headers=bearer(token_for(apps["ray"], "p-nadia"))).get_json()
+    assert admin["items"] > 0, admin
     # after the calls above: Searchers are kept from call to call
     assert any(states.values()) and all(u <= REPLICA_CALLS for u in states.values()), states
     assert all(int(n.split("@")[0]) != os.getpid() and n.endswith("@127.0.0.1") for n in names)
