@@ -287,6 +287,17 @@ class Catalog:
                "AND json_extract(q.data, '$.accepted_answer') = a.id GROUP BY 1, 2")
         return [tuple(row) for row in self.db.execute(sql)]
 
+    def items_in_groups(self, groups: Iterable[str]) -> list[Item]:
+        """Live items whose ACL token is among ``groups``, in rowid order (for tools that
+        read whole groups: tuning pairs)."""
+        wanted = sorted(groups)
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        sql = (f"SELECT {ITEM_COLUMNS} FROM items WHERE deleted = 0 AND group_id IN ({marks}) "
+               "ORDER BY rowid")
+        return [_item(row) for row in self.db.execute(sql, wanted)]
+
     def items_by_author(self, author: str, limit: int = 5000) -> list[Item]:
         """A person's live items, newest first."""
         sql = (f"SELECT {ITEM_COLUMNS} FROM items WHERE author = ? AND deleted = 0 "

@@ -11,6 +11,7 @@ a multilingual one.  Vectors are L2-normalised, so inner product is cosine.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 # instead of 50 ms (measured); passive waiting costs nothing when the machine is idle.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+PROVENANCE = "provenance.json"  # in a tuned model's folder (see search.tuning)
 TITLE_TOKENS = 32
 OVERLAP_FRACTION = 0.125
 PACKAGED_NAMES = (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}")
@@ -64,15 +66,31 @@ class Chunk:
     end: int
 
 
+def model_provenance(name: str) -> dict[str, Any]:
+    """A tuned model's ``provenance.json`` (written by ``quisait tune``), or {}."""
+    path = Path(name).expanduser() / PROVENANCE
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def embedding_key(settings: Settings) -> str:
     """The name vectors are cached and indexed under: the model, and the backend unless torch.
 
     Backends give slightly different vectors (int8 quite different), so they are never
     mixed; torch keeps the bare model name, so caches made before backends existed stay valid.
+    A tuned model adds the id of its tuning run: tuned again into the same folder, it is
+    another model, whose vectors are never mixed with the previous one's.
     """
+    name = settings.embedding_model
+    tuning = model_provenance(name).get("id")
+    if isinstance(tuning, str) and tuning:
+        name = f"{name}#{tuning}"
     if settings.encoder_backend == "torch":
-        return settings.embedding_model
-    return f"{settings.embedding_model}+{settings.encoder_backend}"
+        return name
+    return f"{name}+{settings.encoder_backend}"
 
 
 class TorchModel:

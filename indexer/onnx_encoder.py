@@ -52,12 +52,16 @@ POOLINGS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 def model_files(settings: Settings, folder: str) -> tuple[Path, Path]:
     """The ``.onnx`` file and its ``.json`` description for this model and backend.
 
-    The name carries a fingerprint of the model folder (file names and sizes), so an
-    upgraded model package is exported again instead of reusing a stale graph.
+    The name carries a fingerprint of the model folder (file names and sizes, and the id
+    of a tuned model's run), so an upgraded or re-tuned model is exported again instead
+    of reusing a stale graph.
     """
+    from indexer.embeddings import model_provenance
+
     listing = sorted((p.name, p.stat().st_size) for p in Path(folder).glob("*") if p.is_file())
+    tuning = model_provenance(folder).get("id")  # a model tuned again: the same sizes
     fingerprint = hashlib.sha256(
-        json.dumps([folder, listing, EXPORT_VERSION]).encode()).hexdigest()[:10]
+        json.dumps([folder, listing, EXPORT_VERSION, tuning]).encode()).hexdigest()[:10]
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(settings.embedding_model).name) or "model"
     base = settings.data_dir / "models" / f"{stem}-{fingerprint}-{settings.encoder_backend}"
     return base.with_suffix(".onnx"), base.with_suffix(".json")

@@ -257,17 +257,21 @@ def eval_group() -> None:
               help="Language of the corpus (auto: detected per document).")
 @click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Data folder kept between runs (default var/eval/<set>).")
+@click.option("--split", type=click.Choice(["even", "odd"]),
+              help="Only the queries of one half (PIAF: by article; else by query id), "
+                   "the other half being what `quisait tune --beir --split` trains on.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
 def eval_search(ctx: click.Context, folder: Path, mode: str, lang: str, work_dir: Path | None,
-                quiet: bool) -> None:
+                split: str | None, quiet: bool) -> None:
     """nDCG@10, MRR@10 and Recall@100 of a search mode on a BEIR data set."""
     from search.evaluate import eval_settings, evaluate_beir
 
     language = None if lang == "auto" else lang
     settings = eval_settings(_settings(ctx), folder, language, work_dir)
     try:
-        result = evaluate_beir(settings, folder, mode=mode, lang=language, progress=not quiet)
+        result = evaluate_beir(settings, folder, mode=mode, lang=language, progress=not quiet,
+                               split=split)
     except QuisaitError as exc:
         _fail(exc)
     click.echo(json.dumps(result))
@@ -371,6 +375,10 @@ def _serve(settings: Settings, threads: int = 4) -> None:
 from quisait.expertise_cli import register as _register_expertise  # noqa: E402
 
 _register_expertise(cli, eval_group)
+
+from quisait.tune_cli import tune_command  # noqa: E402
+
+cli.add_command(tune_command)
 
 
 def main() -> None:

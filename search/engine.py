@@ -33,7 +33,7 @@ from search.curation import Curation
 from search.facts import Facts, item_facts
 from search.fusion import FUSIONS, fuse
 from search.lexical import LexicalView
-from search.query import ParsedQuery, Phrase, parse_query
+from search.query import ParsedQuery, Phrase, Term, parse_query
 from search.querylog import QueryLog
 from search.semantic import SemanticRetriever
 from search.snippets import highlights, snippet
@@ -344,6 +344,24 @@ class Searcher:
 
         self._refresh_view()
         return more_like_this(self, item_id, viewer, limit)  # type: ignore[arg-type]
+
+    def rank_within(self, query: str, groups: frozenset[str], k: int) -> list[Item]:
+        """The ``k`` best items for ``query`` (lexical) among the ACL tokens ``groups``.
+
+        For trusted tools that choose their groups themselves (tuning's hard negatives);
+        never for a viewer: a viewer's search goes through :meth:`search`."""
+        self._refresh_view()
+        words = "".join(c if c.isalnum() or c in "'’-" else " " for c in query).split()
+        parsed = ParsedQuery(clauses=tuple(
+            Term(w) for w in dict.fromkeys(w.strip("-'’").lower() for w in words[:64]) if w),
+            filters=())
+        text = text_query(parsed)
+        if text is None or not groups:
+            return []
+        mask = self._lexical_view().permitted(groups)
+        ranked = self._lexical(text, mask, groups, k)
+        items = self.catalog.items_by_rowid(rowid for rowid, _ in ranked)
+        return [items[rowid] for rowid, _ in ranked if rowid in items]
 
     def semantic_weight(self, text: str) -> float:
         """How much to trust the embedding model for this query's language."""

@@ -22,8 +22,9 @@ from typing import Any
 
 from core.errors import ConfigError, IndexMismatchError
 from core.records import Group, Person, Post, Record, record_to_dict
-from core.settings import Settings
+from core.settings import DEFAULT_MODEL, Settings
 from indexer import index_sources, rebuild
+from indexer.embeddings import embedding_key
 from search.engine import MODES, Searcher
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,11 @@ def read_qrels(folder: Path) -> dict[str, dict[str, int]]:
     return qrels
 
 
-def default_work_dir(folder: Path, lang: str | None) -> Path:
-    digest = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:8]
+def default_work_dir(folder: Path, lang: str | None, model: str = DEFAULT_MODEL) -> Path:
+    """``var/eval/<set>-<lang>-<digest>``; another model than the packaged one gets a
+    folder of its own (switching models would otherwise rebuild the indexes each time)."""
+    key = str(folder.resolve()) + ("" if model == DEFAULT_MODEL else f"|{model}")
+    digest = hashlib.sha1(key.encode()).hexdigest()[:8]
     return Path("var") / "eval" / f"{folder.name}-{lang or 'auto'}-{digest}"
 
 
@@ -80,9 +84,13 @@ def index_beir(settings: Settings, folder: Path, lang: str | None, progress: boo
 
 
 def evaluate_beir(settings: Settings, folder: Path, mode: str = "hybrid",
-                  lang: str | None = None, progress: bool = False) -> dict[str, Any]:
-    """Index ``folder`` into ``settings.data_dir`` if needed, run its queries, score them."""
+                  lang: str | None = None, progress: bool = False,
+                  split: str | None = None) -> dict[str, Any]:
+    """Index ``folder`` into ``settings.data_dir`` if needed, run its queries (or those of
+    one half, see :func:`search.pairs.query_split`), score them."""
     from ranx import Qrels, Run, evaluate
+
+    from search.pairs import query_split
 
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r} (valid: {', '.join(MODES)})")
@@ -93,6 +101,9 @@ def evaluate_beir(settings: Settings, folder: Path, mode: str = "hybrid",
     index_beir(settings, folder, lang, progress)
     indexed = time.perf_counter()
     qrels = read_qrels(folder)
+    if split is not None:
+        qrels = {q: docs for q, docs in qrels.items()
+                 if query_split(q, (d.removeprefix("beir:") for d in docs)) == split}
     queries = {q["_id"]: q["text"] for q in _jsonl(folder / "queries.jsonl") if q["_id"] in qrels}
     run: dict[str, dict[str, float]] = {}
     with Searcher.open(settings) as searcher:
@@ -103,7 +114,8 @@ def evaluate_beir(settings: Settings, folder: Path, mode: str = "hybrid",
                 run[qid] = {"beir:__none__": 0.0}  # ranx needs every query in the run
     scores = evaluate(Qrels(qrels), Run(run), list(METRICS))
     return {**{m: round(float(scores[m]), 4) for m in METRICS}, "queries": len(queries),
-            "mode": mode, "lang": lang or "auto", "set": folder.name,
+            "mode": mode, "lang": lang or "auto", "set": folder.name, "split": split or "all",
+            "model": settings.embedding_model,
             "index_seconds": round(indexed - started, 1),
             "search_seconds": round(time.perf_counter() - indexed, 1),
             "seconds": round(time.perf_counter() - started, 1)}
@@ -111,4 +123,5 @@ def evaluate_beir(settings: Settings, folder: Path, mode: str = "hybrid",
 
 def eval_settings(settings: Settings, folder: Path, lang: str | None,
                   work_dir: Path | None) -> Settings:
-    return replace(settings, data_dir=work_dir or default_work_dir(folder, lang))
+    return replace(settings, data_dir=work_dir or default_work_dir(
+        folder, lang, embedding_key(settings)))
