@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from types import TracebackType
 from typing import Any
 
@@ -27,6 +28,7 @@ from core.settings import Settings
 from core.visibility import readable_groups, visible_groups
 from indexer import Catalog, FullTextIndex, Item, VectorIndex, catalog_path, load_encoder
 from indexer.analysis import detect_language
+from indexer.embeddings import model_provenance
 from indexer.vectors import MANIFEST
 from search import signals
 from search.curation import Curation
@@ -116,6 +118,16 @@ def _entities(catalog: Catalog) -> tuple[int, dict[str, Person], dict[str, Group
             cached = (generation, catalog.people(), catalog.groups())
             _ENTITIES[key] = cached
         return cached
+
+
+def model_languages(settings: Settings) -> frozenset[str]:
+    """Languages the model knows: the setting's, and each language that is at least a
+    fifth (or 500) of a tuned model's training pairs (its provenance says)."""
+    known = {lang.strip() for lang in settings.model_languages.split(",")}
+    trained = model_provenance(settings.embedding_model).get("languages") or {}
+    if isinstance(trained, dict) and (total := sum(trained.values())):
+        known |= {lang for lang, count in trained.items() if count >= min(500, total / 5)}
+    return frozenset(known)
 
 
 @dataclass(frozen=True)
@@ -364,11 +376,15 @@ class Searcher:
         return [items[rowid] for rowid, _ in ranked if rowid in items]
 
     def semantic_weight(self, text: str) -> float:
-        """How much to trust the embedding model for this query's language."""
-        known = {lang.strip() for lang in self.settings.model_languages.split(",")}
-        if detect_language(text) in known:
+        """How much to trust the embedding model for this query's language: the languages
+        of ``model_languages``, and those a tuned model was trained on (its provenance)."""
+        if detect_language(text) in self.model_languages:
             return self.settings.semantic_weight
         return self.settings.semantic_weight_other
+
+    @cached_property
+    def model_languages(self) -> frozenset[str]:
+        return model_languages(self.settings)
 
     def _filters(self, parsed: ParsedQuery, person: Person | None) -> wq.Query | None:
         if not parsed.filters:

@@ -267,3 +267,16 @@ def test_the_query_log_schema_is_what_click_pairs_read(indexed):
     finally:
         db.close()
     assert {"normalised", "viewer", "query"} <= columns
+
+
+def test_a_model_tuned_on_french_counts_as_knowing_french(tmp_path):
+    from search.engine import model_languages
+
+    folder = tmp_path / "tuned"
+    folder.mkdir()
+    (folder / "provenance.json").write_text(json.dumps({"id": "x", "languages": {
+        "fr": 900, "en": 40, "de": 3}}))
+    assert model_languages(Settings(embedding_model=str(folder))) == {"en", "fr"}
+    assert model_languages(Settings(embedding_model=str(folder), model_languages="de")) == {
+        "de", "fr"}
+    assert model_languages(Settings()) == {"en"}
