@@ -34,7 +34,7 @@ from core.errors import ConfigError, IndexMismatchError
 from core.records import Group, Person, Post, Record, record_to_dict
 from core.settings import Settings
 from expertise.finder import ExpertFinder, plain_query
-from indexer import index_sources, rebuild
+from indexer import Catalog, catalog_path, index_sources, rebuild
 from indexer.importers import ImportOptions
 from indexer.importers.stackexchange import read_dump
 from indexer.text import html_to_text
@@ -43,6 +43,7 @@ from search.query import Filter
 
 log = logging.getLogger(__name__)
 
+TUNED_MODEL = "tuned-model"  # in the work folder, beside the indexes
 READER = "expertise-eval-reader"
 SPLIT_QUANTILE = 0.8
 UPVOTE, DOWNVOTE, ACCEPT = 2, 3, 1
@@ -203,15 +204,48 @@ def _model2_bm25(searcher: Searcher, text: str, candidates: frozenset[str]) -> l
     return sorted(candidates, key=lambda c: (-scores.get(c, 0.0), c))
 
 
+def tune_on_history(settings: Settings, options: Any,
+                    progress: bool) -> tuple[Settings, dict[str, Any]]:
+    """Tune the encoder on pairs of the indexed history (before T: nothing of the test
+    period is in the work folder), re-embed the history with it, and return the settings
+    that use it, with the tuning summary."""
+    from search.pairs import (
+        add_hard_negatives,
+        deduplicated,
+        mine_pairs,
+        searcher_ranker,
+        training_groups,
+    )
+    from search.tuning import tune
+
+    catalog = Catalog(catalog_path(settings))
+    try:
+        groups = training_groups(catalog, include_private=True)  # a public dump's history
+        pairs = mine_pairs(catalog, groups)
+    finally:
+        catalog.close()
+    with Searcher.open(replace(settings, embeddings=False)) as searcher:
+        pairs = add_hard_negatives(pairs, searcher_ranker(searcher, groups))
+    out = settings.data_dir / TUNED_MODEL
+    summary = tune(settings, list(deduplicated(pairs)), out, options, progress)
+    tuned = replace(settings, embedding_model=str(out))
+    rebuild(tuned, progress=progress)
+    return tuned, summary.as_json()
+
+
 def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",
                      weighting: str = "default", progress: bool = False,
-                     details: bool = False) -> dict[str, Any]:
-    """Split, index the history, rank the candidates for every test question, score."""
+                     details: bool = False, tune_options: Any = None) -> dict[str, Any]:
+    """Split, index the history, rank the candidates for every test question, score.
+    With ``tune_options``, the encoder is first tuned on the history's own pairs."""
     if not (folder / "Posts.xml").is_file():
         raise ConfigError(f"{folder} is not a Stack Exchange dump: Posts.xml is missing")
     started = time.perf_counter()
     split = split_dump(folder)
     index_history(settings, split, progress)
+    tuning = None
+    if tune_options is not None:
+        settings, tuning = tune_on_history(settings, tune_options, progress)
     indexed = time.perf_counter()
     ranks: list[int | None] = []
     model2: list[int | None] = []
@@ -234,14 +268,18 @@ def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",
         "index_seconds": round(indexed - started, 1),
         "rank_seconds": round(time.perf_counter() - indexed, 1),
         "seconds": round(time.perf_counter() - started, 1)}
+    if tuning is not None:
+        result["tuning"] = tuning
     if details:
         result["per_query"] = per_query
     return result
 
 
-def default_work_dir(folder: Path) -> Path:
-    return Path("var") / "eval" / f"experts-{folder.resolve().name}"
+def default_work_dir(folder: Path, tuned: bool = False) -> Path:
+    """``var/eval/experts-<site>``; a tuned run has its own (its vectors differ)."""
+    return Path("var") / "eval" / f"experts-{folder.resolve().name}{'-tuned' if tuned else ''}"
 
 
-def eval_settings(settings: Settings, folder: Path, work_dir: Path | None) -> Settings:
-    return replace(settings, data_dir=work_dir or default_work_dir(folder))
+def eval_settings(settings: Settings, folder: Path, work_dir: Path | None,
+                  tuned: bool = False) -> Settings:
+    return replace(settings, data_dir=work_dir or default_work_dir(folder, tuned))

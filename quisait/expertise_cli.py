@@ -138,18 +138,26 @@ def route_command(ctx: click.Context, text: str | None, post: str | None, viewer
               help="Expertise weighting (expertise.scoring.WEIGHTINGS).")
 @click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Data folder kept between runs (default var/eval/experts-<site>).")
+@click.option("--tune", is_flag=True,
+              help="First tune the encoder on the history's pairs (before the split only).")
+@click.option("--tune-epochs", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--tune-minutes", type=click.FloatRange(min=0.1), help="Time budget of tuning.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
 def eval_experts_command(ctx: click.Context, folder: Path, mode: str, weighting: str,
-                         work_dir: Path | None, quiet: bool) -> None:
+                         work_dir: Path | None, tune: bool, tune_epochs: int,
+                         tune_minutes: float | None, quiet: bool) -> None:
     """Question routing on a Stack Exchange dump (time split at the 80th percentile):
     MRR, P@1, P@5 against the gold answerers, with the reference baselines."""
     from expertise.evaluate import eval_settings, evaluate_experts
+    from search.tuning import TuneOptions
 
     settings, fail = _context(ctx)
+    options = TuneOptions(epochs=tune_epochs, max_minutes=tune_minutes) if tune else None
     try:
-        result = evaluate_experts(eval_settings(settings, folder, work_dir), folder, mode=mode,
-                                  weighting=weighting, progress=not quiet)
+        result = evaluate_experts(eval_settings(settings, folder, work_dir, tuned=tune), folder,
+                                  mode=mode, weighting=weighting, progress=not quiet,
+                                  tune_options=options)
     except QuisaitError as exc:
         fail(exc)
     click.echo(json.dumps(result))

@@ -40,6 +40,7 @@ SOURCES = ("accepted_answer", "voted_answer", "title_body", "document_passage", 
            "beir", "file")
 MIN_TITLE_WORDS = 3
 MIN_BODY_WORDS = 20
+MIN_ANSWER_WORDS = 2  # "Yes." teaches nothing
 PASSAGE_WORDS = 180  # about the model's 256-token window
 PASSAGES_PER_DOCUMENT = 3
 MIN_DISTINCT_CLICKERS = 2
@@ -111,7 +112,7 @@ def _thread_pairs(item: Item, by_id: dict[str, Item]) -> list[Pair]:
         source = "voted_answer"
     else:
         return []
-    if _words(item.text) < 3:
+    if _words(item.text) < MIN_ANSWER_WORDS:
         return []
     return [Pair(_question_text(question), _passage("", item.text), source, item.lang,
                  key=item.id, thread=question.id)]

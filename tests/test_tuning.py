@@ -280,3 +280,22 @@ def test_a_model_tuned_on_french_counts_as_knowing_french(tmp_path):
     assert model_languages(Settings(embedding_model=str(folder), model_languages="de")) == {
         "de", "fr"}
     assert model_languages(Settings()) == {"en"}
+
+
+def test_expert_evaluation_tunes_on_the_history_only(tiny_model, tmp_path):
+    from expertise.evaluate import evaluate_experts, split_dump
+    from tests.test_expertise import _dump
+
+    folder = _dump(tmp_path / "site")
+    settings = Settings(data_dir=tmp_path / "work", embedding_model=str(tiny_model))
+    result = evaluate_experts(settings, folder, mode="hybrid",
+                              tune_options=TuneOptions(batch_size=4))
+    tuning = result["tuning"]
+    assert tuning["training_pairs"] > 0 and result["queries"] == 1
+    model = Path(tuning["out"])
+    assert json.loads((model / "provenance.json").read_text())["base_model"] == str(tiny_model)
+    split = split_dump(folder)
+    assert tuning["pairs_by_source"] == {"voted_answer": 1}  # answer 102, voted before T
+    assert all(p.created < split.split for p in split.history)
+    params = json.loads((settings.data_dir / "vectors" / "params.json").read_text())
+    assert params["model"].startswith(f"{model}#")
