@@ -1,8 +1,9 @@
 """Tuning speed: training pairs per minute of the packaged model on 2 cores.
 
 Pairs of ``../shared/data/beir/piaf-dev`` (French questions and their paragraphs), with
-their hard negatives from the corpus indexed lexically (as ``quisait tune --beir`` does)
-or in-batch negatives only, at the window lengths given; each configuration trains
+their hard negatives from the corpus indexed lexically (as ``quisait tune --beir`` does),
+the same negatives encoded without gradients (``--detached-negatives``), or in-batch
+negatives only, at the window lengths given; each configuration trains
 ``--pairs`` pairs (whole batches of 32) in a fresh process, after one warm-up batch, and
 prints the rate; the median of ``--repeats`` runs is reported with the goal (200 pairs a
 minute).
@@ -38,7 +39,7 @@ def pairs_with_negatives(hard: bool) -> list:
     return pairs if hard else [replace(p, negative=None) for p in pairs]
 
 
-def worker(count: int, hard: bool, tokens: int) -> dict[str, float]:
+def worker(count: int, negatives: str, tokens: int) -> dict[str, float]:
     """Train ``count`` pairs; the rate after a warm-up batch."""
     import torch
     from sentence_transformers import SentenceTransformer
@@ -60,17 +61,19 @@ def worker(count: int, hard: bool, tokens: int) -> dict[str, float]:
     options = TuneOptions(max_seq_length=tokens)
     model = SentenceTransformer(resolve_model(DEFAULT_MODEL), device="cpu")
     model.max_seq_length = options.max_seq_length
+    hard = negatives != "in-batch"
+    detached = negatives == "detached"
     batches = make_batches(pairs_with_negatives(hard), options.batch_size, random.Random(0))
     batches = batches[: 1 + count // options.batch_size]
     loss = MultipleNegativesRankingLoss(model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=options.learning_rate)
     schedule = _linear_schedule(optimizer, 0.1, len(batches))
     model.train()
-    _step(model, loss, optimizer, schedule, batches[0])  # warm-up
+    _step(model, loss, optimizer, schedule, batches[0], detached)  # warm-up
     started = time.perf_counter()
     trained = 0
     for batch in batches[1:]:
-        _step(model, loss, optimizer, schedule, batch)
+        _step(model, loss, optimizer, schedule, batch, detached)
         trained += len(batch)
     seconds = time.perf_counter() - started
     return {"pairs": trained, "seconds": round(seconds, 1),
@@ -85,14 +88,14 @@ def main() -> None:
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        count, hard, tokens = args.worker
-        print(json.dumps(worker(int(count), hard == "hard", int(tokens))))
+        count, negatives, tokens = args.worker
+        print(json.dumps(worker(int(count), negatives, int(tokens))))
         return
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE"}
     pairs_with_negatives(True)  # index the corpus once, outside the timings
     table = []
     for tokens in (int(t) for t in args.tokens.split(",")):
-        for hard in ("hard", "in-batch"):
+        for hard in ("hard", "detached", "in-batch"):
             rates = []
             for _ in range(args.repeats):
                 command = [sys.executable, __file__, "--worker", str(args.pairs), hard,

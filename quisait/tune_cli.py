@@ -37,6 +37,8 @@ BEIR_WORK = Path("var") / "tune"
               help="Also train on private and secret groups (see README: a model can "
                    "memorise what it is trained on, and every reader shares it).")
 @click.option("--no-hard-negatives", is_flag=True, help="In-batch negatives only.")
+@click.option("--detached-negatives", is_flag=True,
+              help="Encode hard negatives without gradients (faster; see README).")
 @click.option("--epochs", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--max-minutes", type=click.FloatRange(min=0.1), help="Stop training after this.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=2))
@@ -46,7 +48,8 @@ BEIR_WORK = Path("var") / "tune"
 @click.pass_context
 def tune_command(ctx: click.Context, out: Path, pair_files: tuple[Path, ...],
                  beir_folders: tuple[Path, ...], split: str | None, no_mined: bool,
-                 include_private: bool, no_hard_negatives: bool, epochs: int,
+                 include_private: bool, no_hard_negatives: bool, detached_negatives: bool,
+                 epochs: int,
                  max_minutes: float | None, batch_size: int, learning_rate: float,
                  force: bool, quiet: bool) -> None:
     """Fine-tune the configured encoder; prints a JSON summary.  Then set
@@ -61,7 +64,8 @@ def tune_command(ctx: click.Context, out: Path, pair_files: tuple[Path, ...],
         pairs = gather_pairs(settings, pair_files, beir_folders, split, not no_mined,
                              include_private, not no_hard_negatives, problems)
         options = TuneOptions(epochs=epochs, max_minutes=max_minutes, batch_size=batch_size,
-                              learning_rate=learning_rate)
+                              learning_rate=learning_rate,
+                              detached_negatives=detached_negatives)
         summary = tune(settings, pairs, out, options, progress=not quiet)
     except QuisaitError as exc:
         _fail(exc)

@@ -299,3 +299,13 @@ def test_expert_evaluation_tunes_on_the_history_only(tiny_model, tmp_path):
     assert all(p.created < split.split for p in split.history)
     params = json.loads((settings.data_dir / "vectors" / "params.json").read_text())
     assert params["model"].startswith(f"{model}#")
+
+
+def test_detached_negatives_train_too(tiny_model, tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", embedding_model=str(tiny_model))
+    pairs = [Pair(p.query, p.positive, p.source, p.lang, negative=f"unrelated text {i}",
+                  key=p.key) for i, p in enumerate(synthetic_pairs())]
+    summary = tune(settings, pairs, tmp_path / "out", TuneOptions(
+        epochs=2, batch_size=16, learning_rate=1e-3, detached_negatives=True))
+    assert summary.pairs_per_minute > 0 and summary.hard_negatives == 120
+    assert summary.validation["after"] >= summary.validation["before"]
