@@ -7,6 +7,7 @@ full-text and vector indexes, the encoder, and the indexing entry points.
 from indexer.catalog import Catalog, Item, acl_token
 from indexer.distributed import RayIndexReport, index_sources_on_ray
 from indexer.fulltext import FullTextIndex
+from indexer.keyphrases import topic_key
 from indexer.pipeline import (
     IndexReport,
     IndexWriteError,
@@ -34,5 +35,6 @@ __all__ = [
     "index_status",
     "load_encoder",
     "rebuild",
+    "topic_key",
     "update_indexes",
 ]

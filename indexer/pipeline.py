@@ -27,7 +27,7 @@ from indexer.fulltext import FullTextIndex
 from indexer.importers import ImportOptions, detect_format, get_importer
 from indexer.ingest import Ingestor, IngestReport
 from indexer.keyphrases import META_KEY as KEYPHRASES_META
-from indexer.keyphrases import catch_up_keyphrases
+from indexer.keyphrases import catch_up_keyphrases, keyphrases_since
 from indexer.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -181,9 +181,11 @@ def update_indexes(settings: Settings, catalog: Catalog, report: IndexReport | N
         catalog.settle_threads_once()
     except WRITE_ERRORS as exc:
         raise _write_failed(f"settling the threads of {catalog.path}", exc) from exc
-    steps = [("keyphrases", _update_keyphrases), ("fulltext", _update_fulltext)]
+    steps = [("fulltext", _update_fulltext)]
     if settings.embeddings:
         steps.append(("vectors", _update_vectors))
+    # after the encoder: spaCy's thinc imports torch if it is not imported yet (1.3 s)
+    steps.append(("keyphrases", _update_keyphrases))
     for name, step in steps:
         started = time.perf_counter()
         try:
@@ -207,8 +209,7 @@ def _update_keyphrases(settings: Settings, catalog: Catalog, report: IndexReport
                        progress: bool) -> None:
     if not settings.keyphrases:
         return
-    since = int(catalog.get_meta(KEYPHRASES_META) or 0)
-    with _progress(_pending(catalog, since), "key phrases", progress) as bar:
+    with _progress(_pending(catalog, keyphrases_since(catalog)), "key phrases", progress) as bar:
         catch_up_keyphrases(catalog, bar)
 
 

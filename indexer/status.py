@@ -9,7 +9,7 @@ from typing import Any
 from core.errors import ConfigError
 from core.settings import Settings
 from indexer.catalog import Catalog
-from indexer.keyphrases import META_KEY as KEYPHRASES_META
+from indexer.keyphrases import keyphrases_since
 from indexer.pipeline import catalog_path
 
 
@@ -34,7 +34,7 @@ def index_status(settings: Settings) -> dict[str, Any]:
         info["index_generations"] = {
             "fulltext": _state_generation(settings.data_dir / "fulltext"),
             "vectors": _state_generation(settings.data_dir / "vectors"),
-            "keyphrases": int(catalog.get_meta(KEYPHRASES_META) or 0),
+            "keyphrases": keyphrases_since(catalog),
         }
     finally:
         catalog.close()
