@@ -10,7 +10,7 @@ declared only.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from core.records import Person
 from expertise.scoring import ROLE_WEIGHTS
 from expertise.words import QUESTION_WORDS
-from indexer import Item
+from indexer import Item, topic_key
 from indexer.analysis import analyze, detect_language, fold, stop_words
 from search import ParsedQuery
 from search.query import AnyOf, Phrase, Term
@@ -136,7 +136,7 @@ def _topics(finder: ExpertFinder, items: list[Item],
     phrases = finder.searcher.catalog.keyphrases_of(i.rowid for i in items)
     weight: dict[str, float] = defaultdict(float)
     support: dict[str, list[tuple[float, Item, str]]] = defaultdict(list)
-    labels: dict[str, str] = {}
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
     for item in items:
         parent = parents.get(item.parent or "")
         accepted = (parent is not None and item.kind == "answer"
@@ -146,9 +146,11 @@ def _topics(finder: ExpertFinder, items: list[Item],
         tags = item.tags or (parent.tags if parent is not None else ())
         names = list(tags) + [p for p, _ in phrases.get(item.rowid, [])[:KEYPHRASES_PER_ITEM]
                               if _topic_like(p)]
-        for name in dict.fromkeys(names):
-            key = fold(name.lower())
-            labels.setdefault(key, name)
+        named: dict[str, str] = {}  # one topic per item for "notes de frais", "note de frais"
+        for name in names:
+            named.setdefault(topic_key(name), name)
+        for key, name in named.items():
+            labels[key][name] += 1
             weight[key] += ROLE_WEIGHTS[role]
             support[key].append((ROLE_WEIGHTS[role], item, role))
     topics = []
@@ -161,7 +163,8 @@ def _topics(finder: ExpertFinder, items: list[Item],
                                   snippet=i.text[:200], url=f"/posts/{i.id}", role=role,
                                   created=i.created, group=i.group, credit=w)
                          for w, i, role in backing[:3])
-        topics.append(DemonstratedTopic(labels[key], round(total, 3), len(backing), evidence))
+        label = labels[key].most_common(1)[0][0]  # the most frequent form, then the first
+        topics.append(DemonstratedTopic(label, round(total, 3), len(backing), evidence))
         if len(topics) == TOPICS_SHOWN:
             break
     return tuple(topics)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import InvalidRecordError, NotFoundError
 from core.records import Person
 from core.store import open_store
-from indexer.analysis import fold
+from indexer import topic_key
 from search import Hit, ParsedQuery
 from search.query import AnyOf, Filter, Node, Phrase, Term
 
@@ -200,24 +200,28 @@ def candidate_topics(finder: ExpertFinder, topics: list[Topic], viewer: Person,
     allowed = sorted(finder.searcher.permitted_groups(viewer))
     if not allowed:
         return []
-    covered = {fold(e.lower()) for t in topics for e in t.expressions()}
+    covered = {topic_key(e) for t in topics for e in t.expressions()}
     marks = ",".join("?" * len(allowed))
     db = finder.searcher.catalog.db
-    counts: Counter[str] = Counter()
+    tagged: Counter[str] = Counter()
     labels: dict[str, str] = {}
     for (tags,) in db.execute(f"SELECT tags FROM items WHERE deleted = 0 AND group_id IN "
                               f"({marks}) AND tags != '[]'", allowed):
         for tag in json.loads(tags):
-            key = fold(tag.lower())
+            key = topic_key(tag)
             labels.setdefault(key, tag)
-            counts[key] += 1
+            tagged[key] += 1
+    # every form of a phrase ("notes de frais", "note de frais") counts for its key
+    phrased: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = {}
     sql = (f"SELECT k.phrase, COUNT(*) FROM keyphrases k JOIN items i ON i.rowid = k.item_rowid "
-           f"WHERE i.deleted = 0 AND i.group_id IN ({marks}) GROUP BY k.phrase "
-           f"HAVING COUNT(*) >= ?")
-    for phrase, count in db.execute(sql, [*allowed, CANDIDATE_MIN_ITEMS]):
-        key = fold(phrase.lower())
-        labels.setdefault(key, phrase)
-        counts[key] = max(counts[key], count)
-    found = [(labels[k], n) for k, n in counts.most_common()
+           f"WHERE i.deleted = 0 AND i.group_id IN ({marks}) GROUP BY k.phrase")
+    for phrase, count in db.execute(sql, allowed):
+        key = topic_key(phrase)
+        phrased[key] += count
+        forms.setdefault(key, Counter())[phrase] += count
+    counts = {k: max(tagged[k], phrased[k]) for k in tagged.keys() | phrased.keys()}
+    found = [(labels.get(k) or forms[k].most_common(1)[0][0], n)
+             for k, n in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
              if n >= CANDIDATE_MIN_ITEMS and k not in covered]
     return found[:limit]

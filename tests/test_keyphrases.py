@@ -147,3 +147,32 @@ def test_catalogs_of_the_first_extractor_re_extract(tmp_path: Path, version: str
         assert keyphrases.catch_up_keyphrases(catalog) == 3
     finally:
         catalog.close()
+
+
+def test_person_topics_and_candidate_topics_count_variants_as_one(sample_index: Path,
+                                                                 tmp_path: Path,
+                                                                 hashing_encoder):
+    from expertise import ExpertFinder
+    from search import Searcher
+    from tests.web_fixtures import copy_settings
+
+    settings = copy_settings(sample_index, tmp_path / "data")
+    variants = ["Carte Zorglub", "cartes zorglub", "carte Zorglub"]  # each on one item
+    with Searcher.open(settings) as searcher:
+        readable = searcher.permitted_groups("p-claire")
+    catalog = Catalog(catalog_path(settings))
+    try:
+        items = [i for i in catalog.items_by_author("p-karim") if i.group in readable][:3]
+        for item, phrase in zip(items, variants, strict=True):
+            catalog.put_keyphrases(item.rowid, [(phrase, 99.0)])
+    finally:
+        catalog.close()
+    with Searcher.open(settings) as searcher:
+        finder = ExpertFinder(searcher)
+        page = finder.person("p-karim", "p-claire")
+        candidates = finder.candidate_topics("p-claire", limit=500)
+    assert page is not None
+    topics = [t for t in page.topics if topic_key(t.name) == "carte zorglub"]
+    assert [t.items for t in topics] == [3]
+    assert topics[0].name in variants
+    assert [n for label, n in candidates if topic_key(label) == "carte zorglub"] == [3]
