@@ -65,12 +65,16 @@ GENERIC_NOUNS = _table("""
     exemple cas personne gens monde part façon manière sorte genre type besoin aide info
     infos avis lien plupart côté coup mot ps svp retour souci problème ans temps courage
     point""")
-TIME_EXPRESSIONS = {("mise", "a"), ("ordre", "du")}  # "mise à jour", "ordre du jour"
+# Nouns whose connector belongs to the phrase ("mise à jour", "prise en charge"): never cut
+# there; "jour" after "mise à" or "ordre du" is not a date.
+FIXED = {("mise", "a"), ("mise", "en"), ("prise", "en"), ("ordre", "du")}
 # Words the small model takes for nouns at the start of a sentence: verbs, interjections.
 NOT_NOUNS = _table("""
     faut dis existe utilise utiliser remplace vérifie vérifier regarde indique configure
     joins ajoute mets passe fais voir voici voilà oui non pareil ok affiche marche pense
-    sais crois essaie essaye attention bravo top cf etc stp svp contre soi""") | JUDGING_ADJECTIVES
+    sais crois essaie essaye attention bravo top cf etc stp svp contre soi deux trois
+    quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt
+    trente quarante cinquante soixante cent mille""") | JUDGING_ADJECTIVES
 GREETINGS = _table("bonjour bonsoir salut hello hi hey coucou merci cher chère")
 SENTENCE_ENDS = frozenset(".!?:;…•*–—()«»\"")
 NOUN_TAGS = frozenset({"NOUN", "PROPN"})
@@ -87,16 +91,17 @@ class Word:
     """A tagged word (hyphenated compounds joined) as the phrase grammar sees it."""
 
     text: str
-    kind: str          # N noun, A adjective, P prenominal adjective, C connector, L article
+    kind: str  # N noun, A adjective, P prenominal adjective, C connector, L article,
+               # J connector inside a fixed expression
     space: str         # the whitespace after it
     generic: bool = False
     starts: bool = False   # first word of a sentence
     name: bool = False     # tagged as a proper noun
 
 
-NAMING, JOINING = frozenset("NA"), frozenset("CL")
-FOLLOWS = {"N": frozenset("NAPC"), "A": frozenset("APC"), "P": frozenset("N"),
-           "C": frozenset("NPL"), "L": frozenset("NP")}
+NAMING, JOINING, CONTENT = frozenset("NA"), frozenset("CL"), frozenset("NAP")
+FOLLOWS = {"N": frozenset("NAPCJ"), "A": frozenset("APC"), "P": frozenset("N"),
+           "C": frozenset("NPL"), "L": frozenset("NP"), "J": frozenset("N")}
 STARTS = frozenset("NP")
 
 
@@ -208,14 +213,17 @@ def tagged_words(doc: Any) -> list[Word]:
         words.append(Word(text, kind, last.whitespace_, word_key(low) in GENERIC_NOUNS,
                           starts_sentence, pos in ("PROPN", "X")))
         starts_sentence = False
-    return [_sentence_case(_in_expression(word, words[i - 2 : i]),
+    return [_sentence_case(_in_expression(word, words[max(i - 2, 0) : i]),
                            words[i + 1] if i + 1 < len(words) else None)
             for i, word in enumerate(words)]
 
 
 def _in_expression(word: Word, before: list[Word]) -> Word:
-    """"jour" says something in "mise à jour"."""
-    if word.generic and tuple(fold(w.text.lower()) for w in before) in TIME_EXPRESSIONS:
+    """The connector of "mise à jour" joins; its "jour" says something."""
+    if word.kind == "C" and before and (fold(before[-1].text.lower()),
+                                         fold(word.text.lower())) in FIXED:
+        return replace(word, kind="J")
+    if word.generic and tuple(fold(w.text.lower()) for w in before) in FIXED:
         return replace(word, generic=False)
     return word
 
@@ -290,6 +298,18 @@ def _phrases(chunk: list[Word]) -> Iterator[list[Word]]:
         run = []
 
 
+def _size(words: list[Word]) -> int:
+    return sum(w.kind in CONTENT for w in words)
+
+
+def _truncated(words: list[Word]) -> list[Word]:
+    """The first MAX_WORDS content words (the head of a French noun phrase comes first)."""
+    end = 0
+    while end < len(words) and _size(words[: end + 1]) <= MAX_WORDS:
+        end += 1
+    return words[:end]
+
+
 def _joined(pieces: list[Piece]) -> list[Word]:
     return pieces[0][1] + [w for joiners, words in pieces[1:] for w in joiners + words]
 
@@ -298,16 +318,16 @@ def _fitting(pieces: list[Piece]) -> list[list[Word]]:
     """Pieces as phrases of at most MAX_WORDS words: all of them, or pairs taken from the
     right ("délai de remboursement des notes de frais" -> "délai de remboursement",
     "notes de frais"), a piece alone when no pair fits."""
-    if sum(len(words) for _, words in pieces) <= MAX_WORDS:
+    if sum(_size(words) for _, words in pieces) <= MAX_WORDS:
         return [_joined(pieces)] if pieces else []
     found = []
     i = len(pieces) - 1
     while i >= 0:
-        if i and len(pieces[i - 1][1]) + len(pieces[i][1]) <= MAX_WORDS:
+        if i and _size(pieces[i - 1][1]) + _size(pieces[i][1]) <= MAX_WORDS:
             found.append(_joined(pieces[i - 1 : i + 1]))
             i -= 2
         else:
-            found.append(_closed(pieces[i][1][:MAX_WORDS]))
+            found.append(_closed(_truncated(pieces[i][1])))
             i -= 1
     return [phrase for phrase in reversed(found) if phrase]
 
@@ -324,7 +344,7 @@ def candidates(doc: Any) -> list[tuple[str, tuple[str, ...]]]:
         for phrase in _phrases(chunk):
             if len(phrase) == 1 and _opens_sentence_as_name(phrase[0]):
                 continue
-            content = tuple(w.text for w in phrase if w.kind not in JOINING)
+            content = tuple(w.text for w in phrase if w.kind in CONTENT)
             found.append((surface(phrase), content))
     return found
 
