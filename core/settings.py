@@ -39,6 +39,7 @@ class Settings:
     fusion: str = "weighted"
     semantic_weight: float = 0.5
     semantic_weight_other: float = 0.05
+    semantic_weight_tuned: float = 0.05
     model_languages: str = "en"
     semantic_floor: float = 0.25
     recency_half_life_days: float = 0.0
@@ -81,7 +82,8 @@ class Settings:
             raise ConfigError("trusted_proxies must be 0 (none) or more")
         if not self.session_lifetime_hours > 0:
             raise ConfigError("session_lifetime_hours must be more than 0")
-        for name in ("semantic_weight", "semantic_weight_other", "semantic_floor"):
+        for name in ("semantic_weight", "semantic_weight_other", "semantic_weight_tuned",
+                     "semantic_floor"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1")
 

@@ -120,14 +120,13 @@ def _entities(catalog: Catalog) -> tuple[int, dict[str, Person], dict[str, Group
         return cached
 
 
-def model_languages(settings: Settings) -> frozenset[str]:
-    """Languages the model knows: the setting's, and each language that is at least a
-    fifth (or 500) of a tuned model's training pairs (its provenance says)."""
-    known = {lang.strip() for lang in settings.model_languages.split(",")}
+def tuned_languages(settings: Settings) -> frozenset[str]:
+    """Languages a tuned model was trained on (its provenance says): each with at least a
+    fifth (or 500) of its training pairs."""
     trained = model_provenance(settings.embedding_model).get("languages") or {}
-    if isinstance(trained, dict) and (total := sum(trained.values())):
-        known |= {lang for lang, count in trained.items() if count >= min(500, total / 5)}
-    return frozenset(known)
+    if not isinstance(trained, dict) or not (total := sum(trained.values())):
+        return frozenset()
+    return frozenset(lang for lang, count in trained.items() if count >= min(500, total / 5))
 
 
 @dataclass(frozen=True)
@@ -376,15 +375,24 @@ class Searcher:
         return [items[rowid] for rowid, _ in ranked if rowid in items]
 
     def semantic_weight(self, text: str) -> float:
-        """How much to trust the embedding model for this query's language: the languages
-        of ``model_languages``, and those a tuned model was trained on (its provenance)."""
-        if detect_language(text) in self.model_languages:
+        """How much to trust the embedding model for this query's language:
+        ``semantic_weight`` for the languages of ``model_languages``,
+        ``semantic_weight_tuned`` for those a tuned model learned (its provenance), and
+        ``semantic_weight_other`` for the rest."""
+        language = detect_language(text)
+        if language in self.known_languages:
             return self.settings.semantic_weight
+        if language in self.tuned_languages:
+            return self.settings.semantic_weight_tuned
         return self.settings.semantic_weight_other
 
     @cached_property
-    def model_languages(self) -> frozenset[str]:
-        return model_languages(self.settings)
+    def known_languages(self) -> frozenset[str]:
+        return frozenset(lang.strip() for lang in self.settings.model_languages.split(","))
+
+    @cached_property
+    def tuned_languages(self) -> frozenset[str]:
+        return tuned_languages(self.settings)
 
     def _filters(self, parsed: ParsedQuery, person: Person | None) -> wq.Query | None:
         if not parsed.filters:

@@ -269,17 +269,15 @@ def test_the_query_log_schema_is_what_click_pairs_read(indexed):
     assert {"normalised", "viewer", "query"} <= columns
 
 
-def test_a_model_tuned_on_french_counts_as_knowing_french(tmp_path):
-    from search.engine import model_languages
+def test_a_model_tuned_on_french_names_french_among_its_languages(tmp_path):
+    from search.engine import tuned_languages
 
     folder = tmp_path / "tuned"
     folder.mkdir()
     (folder / "provenance.json").write_text(json.dumps({"id": "x", "languages": {
         "fr": 900, "en": 40, "de": 3}}))
-    assert model_languages(Settings(embedding_model=str(folder))) == {"en", "fr"}
-    assert model_languages(Settings(embedding_model=str(folder), model_languages="de")) == {
-        "de", "fr"}
-    assert model_languages(Settings()) == {"en"}
+    assert tuned_languages(Settings(embedding_model=str(folder))) == {"fr"}
+    assert tuned_languages(Settings()) == frozenset()
 
 
 def test_expert_evaluation_tunes_on_the_history_only(tiny_model, tmp_path):
