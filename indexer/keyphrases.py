@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 MAX_WORDS = 3
 TOP_PHRASES = 8
 MAX_CHARS = 20_000
-VERSION = 3           # of the extractor: a catalog extracted by another re-extracts every item
+VERSION = 4           # of the extractor: a catalog extracted by another re-extracts every item
 META_KEY = "keyphrases_generation"
 VERSION_KEY = "keyphrases_version"
 BATCH_ITEMS = 256
@@ -32,8 +32,8 @@ BATCH_ITEMS = 256
 ENGLISH_FILLERS = frozenset(
     "could would might must shall may also still get got gets getting keep kept think "
     "thought sure thanks thank please hi hello hey yes yeah ok okay really anyone "
-    "someone anything something everything every like want feel need make see know let "
-    "one two three four five six seven eight nine ten".split())
+    "someone anything something everything every following like want feel need make see know let "
+    "good great one two three four five six seven eight nine ten".split())
 
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|[^\w\s]", re.UNICODE)
 _LETTERS = re.compile(r"[^\W\d_]+")
