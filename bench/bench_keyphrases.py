@@ -124,7 +124,7 @@ def load_items(sources: list[str], folder: str) -> list[Any]:
 
 
 def cell(phrases: list[str]) -> str:
-    return " · ".join(phrases).replace("|", "\\|") or "–"
+    return " · ".join(p.replace("\n", " ") for p in phrases).replace("|", "\\|") or "–"
 
 
 def side_by_side(items: list[Any], count: int, chunks: bool) -> None:
