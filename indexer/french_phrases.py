@@ -24,6 +24,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from indexer.analysis import fold, stop_words
+from indexer.french_words import (
+    ARTICLES,
+    CONNECTORS,
+    FIXED,
+    GENERIC_NOUNS,
+    GREETINGS,
+    JUDGING_ADJECTIVES,
+    NOT_NOUNS,
+    PRENOMINAL,
+)
 from indexer.keyphrases import ENGLISH_FILLERS, word_key
 
 log = logging.getLogger(__name__)
@@ -35,47 +45,6 @@ BATCH_SIZE = 64
 MAX_WORDS = 3        # content words per phrase
 
 
-def _table(words: str) -> frozenset[str]:
-    return frozenset(word_key(w) for w in words.split())
-
-
-CONNECTORS = frozenset({"de", "d'", "du", "des", "a", "en"})  # not "au": "NTP au démarrage"
-ARTICLES = frozenset({"la", "l'"})  # "gestion de la qualité", "accès à l'outil"
-# Adjectives that judge, rank or date a thing rather than say what kind it is.
-JUDGING_ADJECTIVES = _table("""
-    habituel habituelle nouveau nouvel nouvelle ancien ancienne autre même petit petite
-    grand grande gros grosse bon bonne mauvais mauvaise meilleur meilleure pire premier
-    première dernier dernière prochain prochaine suivant suivante précédent précédente
-    seul seule simple possible impossible certain certaine différent différente divers
-    diverse tel telle vrai vraie faux fausse important importante actuel actuelle récent
-    récente long longue court courte rapide lent lente bref brève précis précise exact
-    exacte clair claire facile difficile compliqué compliquée urgent urgente prêt prête
-    sûr sûre nécessaire utile inutile fréquent fréquente rare classique complet complète
-    entier entière propre beau bel belle joli jolie super excellent excellente parfait
-    parfaite cher chère intéressant intéressante énorme vieux vieil vieille jeune
-    nombreux nombreuse quelconque tout toute aucun aucune plein pleine principal
-    principale pratique normal normale disponible""")
-PRENOMINAL = _table("haut haute bas basse")  # "haute disponibilité", "basse tension"
-GENERIC_NOUNS = _table("""
-    janvier février mars avril mai juin juillet août septembre octobre novembre décembre
-    lundi mardi mercredi jeudi vendredi samedi dimanche week-end weekend an année mois
-    semaine jour journée heure minute seconde matin matinée soir soirée midi nuit
-    aujourd'hui hier demain après-midi date fois moment instant période début fin suite reste
-    question réponse message post fil sujet bonjour merci salut hello chose truc idée
-    exemple cas personne gens monde part façon manière sorte genre type besoin aide info
-    infos avis lien plupart côté coup mot ps svp retour souci problème ans temps courage
-    point""")
-# Nouns whose connector belongs to the phrase ("mise à jour", "prise en charge"): never cut
-# there; "jour" after "mise à" or "ordre du" is not a date.
-FIXED = {("mise", "a"), ("mise", "en"), ("prise", "en"), ("ordre", "du")}
-# Words the small model takes for nouns at the start of a sentence: verbs, interjections.
-NOT_NOUNS = _table("""
-    faut dis existe utilise utiliser remplace vérifie vérifier regarde indique configure
-    joins ajoute mets passe fais voir voici voilà oui non pareil ok affiche marche pense
-    sais crois essaie essaye attention bravo top cf etc stp svp contre soi deux trois
-    quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt
-    trente quarante cinquante soixante cent mille""") | JUDGING_ADJECTIVES
-GREETINGS = _table("bonjour bonsoir salut hello hi hey coucou merci cher chère")
 SENTENCE_ENDS = frozenset(".!?:;…•*–—()«»\"")
 NOUN_TAGS = frozenset({"NOUN", "PROPN"})
 _WORD = re.compile(r"[^\W_](?:[\w'+&/-]*[^\W_])?\+*")
@@ -91,13 +60,15 @@ class Word:
     """A tagged word (hyphenated compounds joined) as the phrase grammar sees it."""
 
     text: str
-    kind: str  # N noun, A adjective, P prenominal adjective, C connector, L article,
-               # J connector inside a fixed expression
-    space: str         # the whitespace after it
-    generic: bool = False
+    kind: str              # see KINDS; '' ends a phrase
+    space: str             # the whitespace after it
+    generic: bool = False  # a date or a noun that says little ("question")
     starts: bool = False   # first word of a sentence
     name: bool = False     # tagged as a proper noun
 
+
+KINDS = {"N": "noun", "A": "adjective", "P": "adjective before its noun", "C": "connector",
+         "L": "article after a connector", "J": "connector inside a fixed expression"}
 
 NAMING, JOINING, CONTENT = frozenset("NA"), frozenset("CL"), frozenset("NAP")
 FOLLOWS = {"N": frozenset("NAPCJ"), "A": frozenset("APC"), "P": frozenset("N"),
@@ -279,20 +250,22 @@ def _pieces(chunk: list[Word]) -> list[Piece]:
     return pieces
 
 
-def _says_something(words: list[Word]) -> bool:
-    """Not only generic nouns; a trailing one goes ("maintenance samedi" -> "maintenance")."""
-    while len(words) > 1 and words[-1].generic:
-        words.pop()
-    return any(not w.generic for w in words)
+def _meaningful(words: list[Word]) -> list[Word]:
+    """The words without trailing generic ones ("maintenance samedi" -> "maintenance"),
+    or nothing if all are generic."""
+    end = len(words)
+    while end and words[end - 1].generic:
+        end -= 1
+    return words[:end]
 
 
 def _phrases(chunk: list[Word]) -> Iterator[list[Word]]:
     """The chunk without its generic pieces ("note de frais de mars" -> "note de frais"),
     each run of the rest whole if short enough, else cut into pairs of pieces."""
     run: list[Piece] = []
-    for piece in [*_pieces(chunk), ([], [])]:
-        if piece[1] and _says_something(piece[1]):
-            run.append(piece)
+    for joiners, words in [*_pieces(chunk), ([], [])]:
+        if meaningful := _meaningful(words):
+            run.append((joiners, meaningful))
             continue
         yield from _fitting(run)
         run = []

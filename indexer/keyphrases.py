@@ -29,11 +29,11 @@ META_KEY = "keyphrases_generation"
 VERSION_KEY = "keyphrases_version"
 BATCH_ITEMS = 256
 # Words that never name a subject, beyond the stop words (modals, numbers, greetings).
-ENGLISH_FILLERS = frozenset(
-    "could would might must shall may also still get got gets getting keep kept think "
-    "thought sure thanks thank please hi hello hey yes yeah ok okay really anyone "
-    "someone anything something everything every following like want feel need make see know let "
-    "good great one two three four five six seven eight nine ten".split())
+ENGLISH_FILLERS = frozenset("""
+    could would might must shall may also still get got gets getting keep kept think thought
+    sure thanks thank please hi hello hey yes yeah ok okay really anyone someone anything
+    something everything every following like want feel need make see know let good great
+    one two three four five six seven eight nine ten""".split())
 
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|[^\w\s]", re.UNICODE)
 _LETTERS = re.compile(r"[^\W\d_]+")
