@@ -17,6 +17,7 @@ import numpy as np
 
 from core.settings import Settings
 from indexer import VectorIndex
+from indexer.embeddings import model_provenance
 from search.lexical import Lru
 
 BACKGROUND_Z = 2.5
@@ -37,6 +38,9 @@ class SemanticRetriever:
         self.vectors = vectors
         self.encoder = encoder
         self.query_vectors = Lru(QUERY_VECTORS_KEPT)
+        # how far a neighbour must stand out: a tuned model measured its own at tuning
+        tuned = model_provenance(settings.embedding_model).get("background_z")
+        self.background_z = float(tuned) if isinstance(tuned, int | float) else BACKGROUND_Z
         self._masks = Lru(MASKS_KEPT)  # emptied with each new version of the vectors
 
     def use(self, vectors: VectorIndex | None) -> None:
@@ -64,7 +68,7 @@ class SemanticRetriever:
         # a neighbour must pass the floor and stand out from the background
         floor = self.settings.semantic_floor
         if background is not None:
-            floor = max(floor, background[0] + BACKGROUND_Z * background[1])
+            floor = max(floor, background[0] + self.background_z * background[1])
         for rowid, _ordinal, score in self._nearest(vector, k * 3, mask):
             if score >= floor:
                 best[rowid] = max(score, best.get(rowid, -1.0))

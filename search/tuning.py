@@ -75,6 +75,7 @@ class TuneSummary:
     seconds: float = 0.0
     pairs_per_minute: float = 0.0
     validation: dict[str, Any] = field(default_factory=dict)
+    background_z: float | None = None  # see background_z()
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -165,6 +166,29 @@ def validation_score(model: Any, pairs: list[Pair]) -> float:
     return round(total / len(queries), 4)
 
 
+def background_z(model: Any, pairs: list[Pair]) -> float | None:
+    """How far, in standard deviations of a query's similarity to the validation passages,
+    its own positive stands out: the tenth percentile over validation queries, between
+    1 and the packaged model's 2.5.  The semantic retriever keeps neighbours that stand
+    out that much (``search.semantic``); contrastive tuning spreads similarities, so the
+    packaged model's threshold would reject a tuned model's right answers.  None with
+    too few validation queries to say."""
+    from search.semantic import BACKGROUND_Z
+
+    queries = sorted({p.query: p.positive for p in pairs}.items())
+    pool = sorted({p.positive for p in pairs} | {p.negative for p in pairs if p.negative})
+    if len(queries) < 20 or len(pool) < 50:
+        return None
+    encode = {"normalize_embeddings": True, "convert_to_numpy": True,
+              "show_progress_bar": False, "batch_size": 64}
+    passages = model.encode(pool, **encode)
+    similarities = model.encode([q for q, _ in queries], **encode) @ passages.T
+    index = {text: i for i, text in enumerate(pool)}
+    z = [(row[index[positive]] - row.mean()) / (row.std() or 1.0)
+         for row, (_, positive) in zip(similarities, queries, strict=True)]
+    return round(float(min(BACKGROUND_Z, max(1.0, np.percentile(z, 10)))), 3)
+
+
 def tune(settings: Settings, pairs: list[Pair], out: Path, options: TuneOptions,
          progress: bool = False) -> TuneSummary:
     """Fine-tune ``settings.embedding_model`` on ``pairs`` and write it to ``out``."""
@@ -189,6 +213,7 @@ def tune(settings: Settings, pairs: list[Pair], out: Path, options: TuneOptions,
     scores = _train(model, training, validation, options, summary, rng, progress)
     summary.validation = {"metric": f"mrr@{VALIDATION_K}", "before": before,
                           "after": max([before, *scores]), "by_epoch": scores}
+    summary.background_z = background_z(model, validation)
     summary.seconds = round(time.perf_counter() - started, 1)
     _write(model, out, summary, options)
     return summary
@@ -308,6 +333,7 @@ def _write(model: Any, out: Path, summary: TuneSummary, options: TuneOptions) ->
         "sources": summary.pairs_by_source, "languages": summary.languages,
         "training_pairs": summary.training_pairs, "epochs_run": summary.epochs_run,
         "best_epoch": summary.best_epoch, "validation": summary.validation,
+        "background_z": summary.background_z,
         "options": asdict(options),
     }
     (out / PROVENANCE).write_text(json.dumps(provenance, indent=2, ensure_ascii=False) + "\n")

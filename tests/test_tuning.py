@@ -307,3 +307,40 @@ def test_detached_negatives_train_too(tiny_model, tmp_path):
         epochs=2, batch_size=16, learning_rate=1e-3, detached_negatives=True))
     assert summary.pairs_per_minute > 0 and summary.hard_negatives == 120
     assert summary.validation["after"] >= summary.validation["before"]
+
+
+class _StubModel:
+    """Encodes each text to a fixed unit vector (queries near their positives)."""
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self.vectors = vectors
+
+    def encode(self, texts, **_options):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        rows = np.array([self.vectors[t] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_background_z_is_measured_on_validation_and_used_by_the_retriever(tmp_path):
+    import numpy as np
+
+    from search.semantic import BACKGROUND_Z, SemanticRetriever
+    from search.tuning import background_z
+
+    rng = np.random.default_rng(0)
+    vectors, pairs = {}, []
+    for i in range(60):
+        base = rng.normal(size=16)
+        vectors[f"q{i}"] = list(base)
+        vectors[f"p{i}"] = list(base + rng.normal(scale=0.9, size=16))  # loosely near
+        pairs.append(Pair(f"q{i}", f"p{i}", "file", "en", key=f"k{i}"))
+    measured = background_z(_StubModel(vectors), pairs)
+    assert measured is not None and 1.0 <= measured < BACKGROUND_Z
+    assert background_z(_StubModel(vectors), pairs[:10]) is None  # too few to say
+    folder = tmp_path / "tuned"
+    folder.mkdir()
+    (folder / "provenance.json").write_text(json.dumps({"id": "x", "background_z": measured}))
+    tuned = SemanticRetriever(Settings(embedding_model=str(folder)), None, lambda: None)
+    assert tuned.background_z == measured
+    assert SemanticRetriever(Settings(), None, lambda: None).background_z == BACKGROUND_Z
