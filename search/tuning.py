@@ -177,7 +177,7 @@ def background_z(model: Any, pairs: list[Pair]) -> float | None:
 
     queries = sorted({p.query: p.positive for p in pairs}.items())
     pool = sorted({p.positive for p in pairs} | {p.negative for p in pairs if p.negative})
-    if len(queries) < 20 or len(pool) < 50:
+    if len(queries) < 10 or len(pool) < 20:
         return None
     encode = {"normalize_embeddings": True, "convert_to_numpy": True,
               "show_progress_bar": False, "batch_size": 64}

@@ -337,7 +337,7 @@ def test_background_z_is_measured_on_validation_and_used_by_the_retriever(tmp_pa
         pairs.append(Pair(f"q{i}", f"p{i}", "file", "en", key=f"k{i}"))
     measured = background_z(_StubModel(vectors), pairs)
     assert measured is not None and 1.0 <= measured < BACKGROUND_Z
-    assert background_z(_StubModel(vectors), pairs[:10]) is None  # too few to say
+    assert background_z(_StubModel(vectors), pairs[:9]) is None  # too few to say
     folder = tmp_path / "tuned"
     folder.mkdir()
     (folder / "provenance.json").write_text(json.dumps({"id": "x", "background_z": measured}))
