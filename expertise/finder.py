@@ -35,7 +35,7 @@ from expertise.words import QUESTION_WORDS
 from indexer import Item
 from indexer.analysis import analyze, detect_language
 from search import Hit, ParsedQuery, Searcher
-from search.query import Term
+from search.query import words_query
 from search.snippets import snippet
 
 DEPTH = 100          # retrieved items per subject (Model 2's top-k)
@@ -81,12 +81,8 @@ class Expert:
 
 
 def plain_query(text: str) -> ParsedQuery:
-    """Free text (a pasted question) as optional words: no operators, no syntax errors."""
-    words = [w for w in "".join(c if c.isalnum() or c in "'’-" else " " for c in text).split()
-             if any(ch.isalnum() for ch in w)]
-    seen = [w for w in dict.fromkeys(w.strip("-'’").lower() for w in words)
-            if w not in QUESTION_WORDS][:MAX_QUERY_WORDS]
-    return ParsedQuery(clauses=tuple(Term(w) for w in seen if w), filters=())
+    """Free text (a pasted question) as optional words, question words left out."""
+    return words_query(text, QUESTION_WORDS, MAX_QUERY_WORDS)
 
 
 def _role(item: Item, accepted: set[str]) -> str:

@@ -35,7 +35,7 @@ from search.curation import Curation
 from search.facts import Facts, item_facts
 from search.fusion import FUSIONS, fuse
 from search.lexical import LexicalView
-from search.query import ParsedQuery, Phrase, Term, parse_query
+from search.query import ParsedQuery, Phrase, parse_query, words_query
 from search.querylog import QueryLog
 from search.semantic import SemanticRetriever
 from search.snippets import highlights, snippet
@@ -362,11 +362,7 @@ class Searcher:
         For trusted tools that choose their groups themselves (tuning's hard negatives);
         never for a viewer: a viewer's search goes through :meth:`search`."""
         self._refresh_view()
-        words = "".join(c if c.isalnum() or c in "'’-" else " " for c in query).split()
-        parsed = ParsedQuery(clauses=tuple(
-            Term(w) for w in dict.fromkeys(w.strip("-'’").lower() for w in words[:64]) if w),
-            filters=())
-        text = text_query(parsed)
+        text = text_query(words_query(query))
         if text is None or not groups:
             return []
         mask = self._lexical_view().permitted(groups)

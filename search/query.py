@@ -397,3 +397,13 @@ def _flatten(options: list[Node | None]) -> tuple[Node, ...]:
     for option in options:
         flat.extend(option.options if isinstance(option, AnyOf) else [option] if option else [])
     return tuple(flat)
+
+
+def words_query(text: str, drop: frozenset[str] = frozenset(), limit: int = 64) -> ParsedQuery:
+    """Free text (a pasted question) as optional words: no operators, no syntax errors;
+    words in ``drop`` left out, the first ``limit`` distinct words kept."""
+    words = [w for w in "".join(c if c.isalnum() or c in "'’-" else " " for c in text).split()
+             if any(ch.isalnum() for ch in w)]
+    kept = [w for w in dict.fromkeys(w.strip("-'’").lower() for w in words)
+            if w and w not in drop][:limit]
+    return ParsedQuery(clauses=tuple(Term(w) for w in kept), filters=())
