@@ -34,7 +34,7 @@ from core.errors import ConfigError, IndexMismatchError
 from core.records import Group, Person, Post, Record, record_to_dict
 from core.settings import Settings
 from expertise.finder import ExpertFinder, plain_query
-from indexer import Catalog, catalog_path, index_sources, rebuild
+from indexer import index_sources, rebuild
 from indexer.importers import ImportOptions
 from indexer.importers.stackexchange import read_dump
 from indexer.text import html_to_text
@@ -209,23 +209,11 @@ def tune_on_history(settings: Settings, options: Any,
     """Tune the encoder on pairs of the indexed history (before T: nothing of the test
     period is in the work folder), re-embed the history with it, and return the settings
     that use it, with the tuning summary."""
-    from search.pairs import (
-        add_hard_negatives,
-        deduplicated,
-        mine_pairs,
-        searcher_ranker,
-        training_groups,
-    )
+    from search.pairs import data_folder_pairs, deduplicated
     from search.tuning import tune
 
-    catalog = Catalog(catalog_path(settings))
-    try:
-        groups = training_groups(catalog, include_private=True)  # a public dump's history
-        pairs = mine_pairs(catalog, groups)
-    finally:
-        catalog.close()
-    with Searcher.open(replace(settings, embeddings=False)) as searcher:
-        pairs = add_hard_negatives(pairs, searcher_ranker(searcher, groups))
+    # a public dump's history: every group of the work folder
+    pairs = data_folder_pairs(settings, include_private=True)
     out = settings.data_dir / TUNED_MODEL
     summary = tune(settings, list(deduplicated(pairs)), out, options, progress)
     tuned = replace(settings, embedding_model=str(out))

@@ -100,15 +100,8 @@ def _data_folder_pairs(settings: Settings, pair_files: tuple[Path, ...], mined: 
                        include_private: bool, hard_negatives: bool,
                        problems: list[Problem]) -> list[Any]:
     """Mined pairs and those of --pairs files, negatives from the data folder's index."""
-    from indexer import Catalog, catalog_path
-    from search import Searcher
-    from search.pairs import (
-        add_hard_negatives,
-        jsonl_pairs,
-        mine_pairs,
-        searcher_ranker,
-        training_groups,
-    )
+    from indexer import catalog_path
+    from search.pairs import data_folder_pairs, jsonl_pairs
 
     pairs = [pair for path in pair_files for pair in jsonl_pairs(path, problems)]
     if not catalog_path(settings).exists():
@@ -116,17 +109,7 @@ def _data_folder_pairs(settings: Settings, pair_files: tuple[Path, ...], mined: 
             raise ConfigError(f"no catalog in {settings.data_dir} to mine pairs from; "
                               "index sources first, or give --pairs or --beir with --no-mined")
         return pairs
-    catalog = Catalog(catalog_path(settings))
-    try:
-        groups = training_groups(catalog, include_private)
-        if mined:
-            pairs += mine_pairs(catalog, groups, settings.data_dir / "querylog.sqlite")
-    finally:
-        catalog.close()
-    if not hard_negatives or not pairs:
-        return pairs
-    with Searcher.open(replace(settings, embeddings=False)) as searcher:
-        return add_hard_negatives(pairs, searcher_ranker(searcher, groups))
+    return data_folder_pairs(settings, include_private, mined, pairs, hard_negatives)
 
 
 def _beir_pairs(settings: Settings, folder: Path, split: str | None,

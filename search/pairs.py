@@ -272,3 +272,26 @@ def searcher_ranker(searcher: Any, groups: frozenset[str]) -> Ranker:
         return [Candidate(item.id, item.parent or item.id, _passage(item.title, item.text))
                 for item in searcher.rank_within(query, groups, depth)]
     return rank
+
+
+def data_folder_pairs(settings: Any, include_private: bool, mined: bool = True,
+                      extra: Iterable[Pair] = (), hard_negatives: bool = True) -> list[Pair]:
+    """The pairs mined from a data folder (with ``mined``) and ``extra`` ones, each with a
+    hard negative from the folder's lexical index over the training groups."""
+    from dataclasses import replace as with_changes
+
+    from indexer import catalog_path
+    from search.engine import Searcher
+
+    catalog = Catalog(catalog_path(settings))
+    try:
+        groups = training_groups(catalog, include_private)
+        pairs = list(extra)
+        if mined:
+            pairs += mine_pairs(catalog, groups, settings.data_dir / "querylog.sqlite")
+    finally:
+        catalog.close()
+    if not hard_negatives or not pairs:
+        return pairs
+    with Searcher.open(with_changes(settings, embeddings=False)) as searcher:
+        return add_hard_negatives(pairs, searcher_ranker(searcher, groups))
