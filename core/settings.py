@@ -35,6 +35,7 @@ class Settings:
     vector_index: str = "auto"
     hnsw_threshold: int = 100_000
     max_chunks: int = 64
+    passage_tokens: int = 0
     keyphrases: bool = True
     fusion: str = "weighted"
     semantic_weight: float = 0.5
@@ -58,6 +59,18 @@ class Settings:
     serving: str = "local"
     ray_address: str = ""
     replicas: int = 2
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = dataclasses.field(default="", repr=False)  # kept out of logs
+    mail_from: str = ""
+    public_url: str = ""
+    outbox_max_attempts: int = 6
+    outbox_retry_seconds: float = 60.0
+    notify_timeout_seconds: float = 10.0
+    digest_per_person: int = 10
+    digest_fanout: int = 5
 
     def __post_init__(self) -> None:
         if self.vector_index not in ("auto", "flat", "hnsw"):
@@ -72,12 +85,14 @@ class Settings:
         if self.query_log not in ("hash", "none", "off"):
             raise ConfigError(f"query_log must be hash, none or off; got {self.query_log!r}")
         for name in ("batch_size", "threads", "hnsw_threshold", "max_chunks",
-                     "max_request_bytes", "replicas"):
+                     "max_request_bytes", "replicas", "digest_per_person", "digest_fanout"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
         for name in ("signin_rate", "search_rate"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 (no limit) or more")
+        if self.passage_tokens and not 16 <= self.passage_tokens <= 4096:
+            raise ConfigError("passage_tokens must be 0 (the model's window) or 16 to 4096")
         if self.trusted_proxies < 0:
             raise ConfigError("trusted_proxies must be 0 (none) or more")
         if not self.session_lifetime_hours > 0:
@@ -86,6 +101,22 @@ class Settings:
                      "semantic_floor"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1")
+        self._check_notify()
+
+    def _check_notify(self) -> None:
+        if not 1 <= self.smtp_port <= 65535:
+            raise ConfigError(f"smtp_port must be 1 to 65535; got {self.smtp_port}")
+        if self.public_url and not self.public_url.startswith(("https://", "http://")):
+            raise ConfigError(f"public_url must start with https:// or http://; "
+                              f"got {self.public_url!r}")
+        if self.mail_from and "@" not in self.mail_from:
+            raise ConfigError(f"mail_from must be an email address; got {self.mail_from!r}")
+        if self.outbox_max_attempts < 1:
+            raise ConfigError("outbox_max_attempts must be at least 1")
+        if self.outbox_retry_seconds < 0:
+            raise ConfigError("outbox_retry_seconds must be 0 or more")
+        if not self.notify_timeout_seconds > 0:
+            raise ConfigError("notify_timeout_seconds must be more than 0")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (values are converted like env values)."""

@@ -88,6 +88,8 @@ def embedding_key(settings: Settings) -> str:
     tuning = model_provenance(name).get("id")
     if isinstance(tuning, str) and tuning:
         name = f"{name}#{tuning}"
+    if settings.passage_tokens:
+        name = f"{name}@{settings.passage_tokens}"
     if settings.encoder_backend == "torch":
         return name
     return f"{name}+{settings.encoder_backend}"
@@ -142,7 +144,8 @@ class Encoder:
             raise ConfigError(f"cannot load embedding model {settings.embedding_model!r} "
                               f"({self.backend}): {exc}") from None
         self.dimension: int = self.model.dimension
-        self.window: int = self.model.window
+        # passages shorter than the model's window, if asked (never longer)
+        self.window: int = min(self.model.window, settings.passage_tokens or self.model.window)
         self.tokenizer = self.model.tokenizer
 
     def encode(self, texts: list[str]) -> np.ndarray:
