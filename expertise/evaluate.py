@@ -33,6 +33,7 @@ from defusedxml.ElementTree import iterparse
 from core.errors import ConfigError, IndexMismatchError
 from core.records import Group, Person, Post, Record, record_to_dict
 from core.settings import Settings
+from expertise.digest import OpenQuestion
 from expertise.finder import ExpertFinder, plain_query
 from indexer import index_sources, rebuild
 from indexer.importers import ImportOptions
@@ -59,6 +60,7 @@ class Split:
     history: list[Post]
     candidates: frozenset[str]
     tests: list[tuple[str, str, str]]  # (question id, query text, gold person id)
+    period: tuple[OpenQuestion, ...] = ()  # every question at or after T (digests)
 
 
 def _votes_before(folder: Path, cutoff: datetime) -> tuple[Counter[int], Counter[int], set[int]]:
@@ -123,13 +125,15 @@ def split_dump(folder: Path) -> Split:
         history.append(replace(post, accepted_answer=answer if keep else None,
                                reactions=up[number], score=up[number] - down[number]))
     candidates = frozenset(p.author for p in history if p.kind == "answer" and p.author)
-    tests = []
-    for question in questions:
+    tests, period = [], []
+    for question in (q for q in questions if q.created >= cutoff):
         gold = by_id.get(question.accepted_answer or "")
-        if question.created >= cutoff and gold and gold.author in candidates:
-            text = f"{question.title}\n{html_to_text(question.body)}"
+        text = f"{question.title}\n{html_to_text(question.body)}"
+        period.append(OpenQuestion(question.id, question.title, text, group.id,
+                                   question.author, question.created))
+        if gold and gold.author in candidates:
             tests.append((question.id, text, gold.author))
-    return Split(cutoff, group, people, history, candidates, tests)
+    return Split(cutoff, group, people, history, candidates, tests, tuple(period))
 
 
 def _records(split: Split) -> Iterator[Record]:

@@ -163,8 +163,42 @@ def eval_experts_command(ctx: click.Context, folder: Path, mode: str, weighting:
     click.echo(json.dumps(result))
 
 
+@click.command("digests")
+@click.option("--stackexchange", "folder", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Stack Exchange dump folder (Posts.xml, Users.xml, Votes.xml).")
+@click.option("--mode", type=MODES, default="hybrid")
+@click.option("--per-person", type=click.IntRange(min=1),
+              help="Questions a week per person (default: setting digest_per_person).")
+@click.option("--fanout", type=click.IntRange(min=1),
+              help="Recipients a question (default: setting digest_fanout).")
+@click.option("--assigner", type=click.Choice(["flow", "pairs", "greedy"]), default="flow",
+              show_default=True, help="Assignment under the limits (expertise.digest.ASSIGNERS).")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder kept between runs (default var/eval/experts-<site>).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def eval_digests_command(ctx: click.Context, folder: Path, mode: str, per_person: int | None,
+                         fanout: int | None, assigner: str, work_dir: Path | None,
+                         quiet: bool) -> None:
+    """Weekly expert digests replayed over the test period of a Stack Exchange dump:
+    how many questions reached their eventual accepted answerer, under the limits."""
+    from expertise.digest_eval import evaluate_digests
+    from expertise.evaluate import eval_settings
+
+    settings, fail = _context(ctx)
+    try:
+        result = evaluate_digests(eval_settings(settings, folder, work_dir), folder, mode=mode,
+                                  per_person=per_person, fanout=fanout, method=assigner,
+                                  progress=not quiet)
+    except QuisaitError as exc:
+        fail(exc)
+    click.echo(json.dumps(result))
+
+
 def register(cli: click.Group, eval_group: click.Group) -> None:
     """Attach the expertise commands to the ``quisait`` command group."""
     for command in (experts_command, person_command, route_command):
         cli.add_command(command)
     eval_group.add_command(eval_experts_command)
+    eval_group.add_command(eval_digests_command)
