@@ -234,6 +234,25 @@ class Catalog:
         for row in self.db.execute(sql, (since, upto)):
             yield _item(row)
 
+    def newest_rowid(self, generation: int | None = None) -> int:
+        """The highest item rowid.  Rowids grow with each item created and are never
+        reused (an update keeps its row), so they are the cursor of "items created
+        since".  With ``generation``: among the items no newer than it, so that every
+        item up to the answer is in an index that reflects ``generation``."""
+        if generation is None:
+            row = self.db.execute("SELECT MAX(rowid) FROM items").fetchone()
+        else:
+            row = self.db.execute("SELECT MAX(rowid) FROM items WHERE generation <= ?",
+                                  (generation,)).fetchone()
+        return int(row[0] or 0)
+
+    def created_between(self, after: int, upto: int) -> list[tuple[int, str, datetime]]:
+        """(rowid, id, created) of the live items created after rowid ``after`` up to
+        rowid ``upto``, oldest first."""
+        rows = self.db.execute("SELECT rowid, id, created FROM items WHERE rowid > ? AND "
+                               "rowid <= ? AND deleted = 0 ORDER BY rowid", (after, upto))
+        return [(int(r), str(i), datetime.fromisoformat(c)) for r, i, c in rows]
+
     def thread_facts(self, item: Item) -> tuple[bool, bool]:
         """(answered, accepted): a question with live answers / an accepted answer;
         an answer that its question accepted."""

@@ -121,9 +121,15 @@ def check_mail_settings(settings: Settings) -> None:
                        "cross the network in clear")
 
 
+def is_single_address(address: str) -> bool:
+    """Whether ``address`` is one bare email address (no name, list or header break)."""
+    return "@" in address and not any(c.isspace() or c in "<>,;" or not c.isprintable()
+                                      for c in address)
+
+
 def check_email_payload(address: str, payload: Mapping[str, Any]) -> None:
     """Raise ValueError unless ``payload`` holds a rendered email for ``address``."""
-    if "@" not in address or any(c.isspace() or c in "<>," for c in address):
+    if not is_single_address(address):
         raise ValueError(f"not a single email address: {address!r}")
     missing = [name for name in EMAIL_FIELDS if not isinstance(payload.get(name), str)]
     if missing:

@@ -4,7 +4,9 @@
 power cut, not only ``kill -9``) holds one row per message.  A message goes
 ``queued`` -> ``sending`` (claimed: ``attempts`` + 1, ``claimed_at`` = now) -> ``sent``, or
 back to ``queued`` with an exponential backoff after a failure, or ``dead`` after
-``max_attempts`` (the dead-letter list, which admins read and requeue).
+``max_attempts`` (the dead-letter list, which admins read and requeue), or ``dropped``
+when the send-time recheck refuses it (see :func:`notify.deliver_due`), with the reason
+in ``last_error``.
 
 Crash safety.  A process killed between claiming and marking leaves the row in
 ``sending``; once its lease (``lease_seconds`` after the claim) has run out, the next
@@ -42,7 +44,7 @@ from notify.schema import migrate, transaction
 logger = logging.getLogger(__name__)
 
 CHANNELS = ("email", "webhook")
-STATUSES = ("queued", "sending", "sent", "dead")
+STATUSES = ("queued", "sending", "sent", "dead", "dropped")
 MAX_BACKOFF_SECONDS = 86_400.0  # a retry waits a day at most, however many attempts
 Clock = Callable[[], datetime]
 
@@ -208,6 +210,22 @@ class Outbox:
         """Record that a claimed message was delivered; False if its claim was lost."""
         return self._finish(message, "status = 'sent', sent_at = ?, claimed_at = NULL",
                             (_ts(self.clock()),))
+
+    def mark_dropped(self, message: OutboxMessage, reason: str) -> bool:
+        """Record that a claimed message must not go out at all (``reason`` is kept)."""
+        logger.info("outbox message %s dropped: %s", message.id, reason)
+        return self._finish(message, "status = 'dropped', claimed_at = NULL, last_error = ?",
+                            (reason[:2000],))
+
+    def rewrite(self, message: OutboxMessage, payload: Mapping[str, Any]) -> bool:
+        """Replace a claimed message's payload (re-rendered at send time), so that the row
+        holds what went out; False if its claim was lost."""
+        body = json.dumps(dict(payload), ensure_ascii=False, sort_keys=True)
+        with self._lock:
+            cursor = self.db.execute(
+                "UPDATE messages SET payload = ? WHERE id = ? AND status = 'sending' "
+                "AND attempts = ?", (body, message.id, message.attempts))
+        return cursor.rowcount == 1
 
     def mark_failed(self, message: OutboxMessage, error: str,
                     now: datetime | None = None) -> str:

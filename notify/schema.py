@@ -2,6 +2,7 @@
 
 ``PRAGMA user_version`` holds the schema version of ``outbox.sqlite``: migration ``i``
 takes a file from version ``i`` to ``i + 1``.  Migrations are appended, never edited.
+:func:`migrate` also serves the other stores of this package (``follows.sqlite``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,28 @@ def _create_messages(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX messages_due ON messages (status, next_attempt_at)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_messages]
+def _add_dropped_status(db: sqlite3.Connection) -> None:
+    """A message the send-time recheck refused (its recipient left, nothing in it they may
+    still read) ends ``dropped``: SQLite cannot change a CHECK, so the table is rebuilt."""
+    db.execute("ALTER TABLE messages RENAME TO messages_v1")
+    db.execute("DROP INDEX messages_due")
+    db.execute("""
+        CREATE TABLE messages (
+            id TEXT PRIMARY KEY, kind TEXT NOT NULL, recipient TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),
+            address TEXT NOT NULL, dedupe_key TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'sending', 'sent', 'dead', 'dropped')),
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL,
+            claimed_at REAL, last_error TEXT NOT NULL DEFAULT '',
+            created REAL NOT NULL, sent_at REAL)""")
+    db.execute("INSERT INTO messages SELECT * FROM messages_v1 ORDER BY rowid")
+    db.execute("DROP TABLE messages_v1")
+    db.execute("CREATE INDEX messages_due ON messages (status, next_attempt_at)")
+
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = [_create_messages, _add_dropped_status]
 
 
 @contextmanager
@@ -45,20 +67,23 @@ def transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("COMMIT")
 
 
-def migrate(db: sqlite3.Connection) -> int:
+def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None,
+            store: str = "outbox") -> int:
     """Bring ``db`` forward to the newest schema, one version per transaction; its version.
 
-    Each step reads ``PRAGMA user_version`` inside its own write transaction, so two
-    processes opening a new outbox at once apply each migration once.
+    ``migrations`` defaults to the outbox's; ``store`` names the file in messages.  Each
+    step reads ``PRAGMA user_version`` inside its own write transaction, so two processes
+    opening a new file at once apply each migration once.
     """
+    steps = MIGRATIONS if migrations is None else migrations
     while True:
         with transaction(db):
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version > len(MIGRATIONS):
-                raise ConfigError(f"the outbox has schema version {version}, newer than this "
-                                  f"quisait knows ({len(MIGRATIONS)}): upgrade quisait")
-            if version == len(MIGRATIONS):
+            if version > len(steps):
+                raise ConfigError(f"the {store} has schema version {version}, newer than "
+                                  f"this quisait knows ({len(steps)}): upgrade quisait")
+            if version == len(steps):
                 return version
-            MIGRATIONS[version](db)
+            steps[version](db)
             db.execute(f"PRAGMA user_version = {version + 1}")
-        logger.info("outbox schema migrated to version %d", version + 1)
+        logger.info("%s schema migrated to version %d", store, version + 1)

@@ -380,6 +380,10 @@ from quisait.tune_cli import tune_command  # noqa: E402
 
 cli.add_command(tune_command)
 
+from quisait.notify_cli import notify_command  # noqa: E402
+
+cli.add_command(notify_command)
+
 
 def main() -> None:
     """Entry point of the console script."""

@@ -123,8 +123,13 @@ def _api_observations(api: FlaskClient, headers: dict[str, str], similar_ids: li
     for topic in topic_ids:
         seen[f"topic {topic}"] = get(f"/api/v1/topics/{topic}")
     for url in ("/api/v1/km/unanswered?limit=50", "/api/v1/pins", "/api/v1/marks",
-                "/api/v1/synonyms", "/api/v1/me"):
+                "/api/v1/synonyms", "/api/v1/me", "/api/v1/follows",
+                "/api/v1/me/notifications"):
         seen[url] = get(url)
+    # following a secret group is refused exactly as following one that does not exist
+    for kind, target in (("group", "g-diff-secret"), ("group", "g-codir")):
+        seen[f"follow {kind} {target}"] = answer(api.post(
+            "/api/v1/follows", headers=headers, json={"kind": kind, "target": target}))
     return seen
 
 
@@ -132,7 +137,8 @@ def _page_observations(page: FlaskClient, topic_ids: list[str]) -> dict[str, Any
     seen: dict[str, Any] = {}
     urls = [f"/search?q={query}" for query in QUERIES[:6]] + [
         "/km", "/topics", *(f"/topics/{topic}" for topic in topic_ids),
-        *(f"/people/{person}" for person in PEOPLE_SHOWN), "/ask?q=notes+de+frais"]
+        *(f"/people/{person}" for person in PEOPLE_SHOWN), "/ask?q=notes+de+frais",
+        "/me/follows"]
     for url in urls:
         response = page.get(url)
         seen[url] = [response.status_code, response.get_data(as_text=True)]

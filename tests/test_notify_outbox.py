@@ -70,7 +70,8 @@ def test_enqueue_is_idempotent_even_after_the_message_was_sent(outbox: Outbox) -
     message = outbox.claim_due()
     assert message is not None and outbox.mark_sent(message)
     assert enqueue(outbox) is False  # the schedule ran again: nothing new
-    assert outbox.counts() == {"queued": 0, "sending": 0, "sent": 1, "dead": 0}
+    assert outbox.counts() == {"queued": 0, "sending": 0, "sent": 1, "dead": 0,
+                              "dropped": 0}
     assert enqueue(outbox, key="digest:p-claire:email:2026-W11") is True
 
 
@@ -196,13 +197,13 @@ def test_enqueue_refuses_unknown_channels_and_empty_keys(outbox: Outbox) -> None
 def test_outbox_file_is_wal_private_and_at_the_current_schema(tmp_path: Path) -> None:
     settings = mail_settings(tmp_path, 25)
     with Outbox.open(settings) as box:
-        assert box.schema_version == len(MIGRATIONS) == 1
+        assert box.schema_version == len(MIGRATIONS) == 2
     path = outbox_path(settings)
     assert path == settings.data_dir / "outbox.sqlite"
     assert path.stat().st_mode & 0o777 == 0o600  # it holds people's addresses
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     db.close()
 
 
@@ -219,13 +220,37 @@ def test_opening_an_older_outbox_migrates_it_forward_once(
 
     monkeypatch.setattr(notify.schema, "MIGRATIONS", [*MIGRATIONS, add_priority])
     with Outbox(path, clock=clock) as new:
-        assert new.schema_version == 2
+        assert new.schema_version == len(MIGRATIONS) + 1
         assert [tuple(row) for row in new.db.execute("SELECT priority FROM messages")] == [(0,)]
         message = new.claim_due()
         assert message is not None and message.dedupe_key == "digest:p-claire:email:2026-W10"
     with Outbox(path, clock=clock) as again:
-        assert again.schema_version == 2
+        assert again.schema_version == len(MIGRATIONS) + 1
     assert runs == [1]
+
+
+def test_a_version_1_outbox_keeps_its_messages_and_learns_the_dropped_status(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: Clock) -> None:
+    path = tmp_path / "outbox.sqlite"
+    monkeypatch.setattr(notify.schema, "MIGRATIONS", MIGRATIONS[:1])
+    with Outbox(path, clock=clock) as old:
+        enqueue(old)
+        enqueue(old, key="digest:p-claire:email:2026-W11")
+        with pytest.raises(sqlite3.IntegrityError):  # version 1 knows no 'dropped'
+            old.db.execute("UPDATE messages SET status = 'dropped'")
+    monkeypatch.setattr(notify.schema, "MIGRATIONS", MIGRATIONS)
+    with Outbox(path, clock=clock) as new:
+        assert new.schema_version == 2
+        assert new.counts()["queued"] == 2
+        message = new.claim_due()
+        assert message is not None and message.dedupe_key == "digest:p-claire:email:2026-W10"
+        assert new.mark_dropped(message, "the recipient left")
+        dropped = new.get(message.id)
+        assert dropped is not None and dropped.status == "dropped"
+        assert dropped.last_error == "the recipient left"
+        assert new.claim_due() is not None and new.claim_due() is None  # never claimed again
+        assert [row[0] for row in new.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_due'")]
 
 
 def test_an_outbox_from_a_newer_quisait_is_refused(tmp_path: Path) -> None:
@@ -323,9 +348,11 @@ def test_killed_after_claiming_then_restarted_each_message_is_sent_exactly_once(
     assert stuck == ids[1]
     assert [r.rcpt_tos for r in recorder.received] == [["p-anne@valtorre.example"]]
     # restarted at once: the stuck claim may belong to a live sender, so it waits
-    assert restart(settings, 0) == (1, {"queued": 0, "sending": 1, "sent": 2, "dead": 0})
+    assert restart(settings, 0) == (1, {"queued": 0, "sending": 1, "sent": 2, "dead": 0,
+                                        "dropped": 0})
     # after the lease: examined again and sent
-    assert restart(settings, 601) == (1, {"queued": 0, "sending": 0, "sent": 3, "dead": 0})
+    assert restart(settings, 601) == (1, {"queued": 0, "sending": 0, "sent": 3, "dead": 0,
+                                          "dropped": 0})
     assert sorted(r.rcpt_tos[0] for r in recorder.received) == [
         "p-anne@valtorre.example", "p-bruno@valtorre.example", "p-claire@valtorre.example"]
     assert len(set(recorder.message_ids())) == 3
@@ -339,7 +366,8 @@ def test_killed_after_the_server_accepted_the_resend_carries_the_same_message_id
     ids = queue_three(settings)
     stuck = kill_delivery_when_paused(tmp_path, port, pause_at=1, phase="accepted")
     assert stuck == ids[0] and len(recorder.received) == 1
-    assert restart(settings, 601) == (3, {"queued": 0, "sending": 0, "sent": 3, "dead": 0})
+    assert restart(settings, 601) == (3, {"queued": 0, "sending": 0, "sent": 3, "dead": 0,
+                                          "dropped": 0})
     first, resent = (r.message["Message-ID"] for r in recorder.received
                      if r.rcpt_tos == ["p-anne@valtorre.example"])
     assert first == resent and ids[0] in first  # a receiver can drop the copy

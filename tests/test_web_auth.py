@@ -15,7 +15,8 @@ from tests.web_fixtures import bearer, copy_settings, csrf_of, signed_in
 from web import TokenStore, create_app
 
 PUBLIC = {"/healthz", "/readyz", "/signin", "/api/v1/openapi.json", "/static/<path:filename>",
-          "/", "/lang", "/signout"}
+          "/", "/lang", "/signout",
+          "/unsubscribe"}  # the signed token is the authority (tests/test_web_follows.py)
 
 
 def test_only_the_hash_is_stored(tmp_path):

@@ -21,7 +21,15 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     """The application: API blueprint at ``/api/v1``, pages at ``/``, services opened once."""
     # their routes join the API and pages blueprints
-    from web import audit_api, dashboard, expert_pages, experts_api, km  # noqa: F401
+    from web import (  # noqa: F401
+        audit_api,
+        dashboard,
+        expert_pages,
+        experts_api,
+        follow_pages,
+        follows,
+        km,
+    )
     from web.api import api
     from web.auth import page_viewer
     from web.errors import register_error_handlers
@@ -43,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(audit_api.record_change)
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    app.register_blueprint(follow_pages.unsubscribe)  # no CSRF: the signed token decides
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/readyz", "readyz", readyz)
 

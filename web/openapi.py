@@ -56,6 +56,18 @@ ROUTE_BODY = {"required": True, "content": {"application/json": {"schema": {"one
      "required": ["text"], "additionalProperties": False},
     {"type": "object", "properties": {"post": TEXT}, "required": ["post"],
      "additionalProperties": False}]}}}}
+FOLLOW_ID = _param("follow_id", "string", "follow id", True, "path", minLength=1,
+                   maxLength=100)
+FOLLOW_BODY = _body({"kind": {"enum": ["search", "topic", "tag", "group", "person"]},
+                     "target": {"type": "string", "minLength": 1, "maxLength": 1000},
+                     "paused": {"type": "boolean"}}, ["kind", "target"])
+FOLLOW_CHANGE = _body({"paused": {"type": "boolean"}}, ["paused"])
+PREFERENCES_BODY = _body({
+    "channel": {"enum": ["email", "webhook"]}, "email": {"type": "string", "maxLength": 320},
+    "webhook_url": {"type": "string", "maxLength": 2000},
+    "webhook_format": {"enum": ["json", "slack"]},
+    "frequency": {"enum": ["immediately", "daily", "weekly"]}, "lang": {"enum": ["fr", "en"]},
+    "paused": {"type": "boolean"}, "digests": {"type": "boolean"}}, [])
 MODE = SEARCH_PARAMS[1]
 TOPIC_ID = _param("topic_id", "string", "topic id", True, "path", minLength=1, maxLength=100)
 
@@ -110,6 +122,16 @@ OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] 
      [_param("limit", "integer", "questions", minimum=1, maximum=50, default=20)], None,
      "200"),
     ("/me", "get", "The token's person and roles", "any", [], None, "200"),
+    ("/follows", "get", "The token's person's follows", "any", [], None, "200"),
+    ("/follows", "post", "Follow a saved search, topic, tag, group or person (200: followed "
+     "already; 404: a target the person may not see)", "any", [], FOLLOW_BODY, "201,200"),
+    ("/follows/{follow_id}", "patch", "Pause or resume one of the person's follows", "any",
+     [FOLLOW_ID], FOLLOW_CHANGE, "200"),
+    ("/follows/{follow_id}", "delete", "Stop following", "any", [FOLLOW_ID], None, "204"),
+    ("/me/notifications", "get", "How the person hears of what they follow", "any", [], None,
+     "200"),
+    ("/me/notifications", "put", "Change channel, address, frequency, language, pause "
+     "(fields left out keep their value)", "any", [], PREFERENCES_BODY, "200"),
     ("/admin/audit", "get", "Admin and KM changes, newest first", "admin",
      [_param("limit", "integer", "rows", minimum=1, maximum=200, default=50),
       _param("before", "integer", "only rows older than this id (next_before of a page)",
@@ -120,14 +142,17 @@ OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] 
 
 def _operation(summary: str, roles: str, parameters: list[dict[str, Any]],
                body: dict[str, Any] | None, success: str) -> dict[str, Any]:
-    responses: dict[str, Any] = {success: {"description": "success"}}
+    """One operation; ``success`` is its status, or several separated by commas."""
+    responses: dict[str, Any] = {code: {"description": "success"}
+                                 for code in success.split(",")}
     if roles != "public":
         responses.update({"400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
                           "413": ERROR, "429": ERROR})
     operation: dict[str, Any] = {"summary": summary, "description": f"Roles: {roles}.",
                                  "parameters": parameters, "responses": responses}
-    if success != "204":
-        operation["responses"][success]["content"] = JSON_OBJECT["content"]
+    for code in success.split(","):
+        if code != "204":
+            operation["responses"][code]["content"] = JSON_OBJECT["content"]
     if body is not None:
         operation["requestBody"] = body
     if roles == "public":

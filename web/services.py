@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import QuisaitError
 from core.settings import Settings
 from expertise import ExpertFinder
+from notify import FollowStore
 from search import Searcher
 from web.errors import NotReady
 from web.introductions import IntroductionStore
@@ -216,6 +217,7 @@ class Services:
     introductions: IntroductionStore
     folder_lock: DataFolderLock
     updater: IndexUpdater
+    follows: FollowStore
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -224,7 +226,7 @@ class Services:
         folder_lock = DataFolderLock(settings)
         return cls(settings, open_pool(settings), TokenStore.open(folder),
                    IntroductionStore.open(folder), folder_lock,
-                   IndexUpdater(settings, folder_lock))
+                   IndexUpdater(settings, folder_lock), FollowStore.open(settings))
 
     @contextmanager
     def writing(self) -> Iterator[None]:
