@@ -40,7 +40,7 @@ class Settings:
     fusion: str = "weighted"
     semantic_weight: float = 0.5
     semantic_weight_other: float = 0.05
-    semantic_weight_tuned: float = 0.05
+    semantic_weight_tuned: float = 0.3
     model_languages: str = "en"
     semantic_floor: float = 0.25
     recency_half_life_days: float = 0.0

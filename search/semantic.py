@@ -73,9 +73,51 @@ class SemanticRetriever:
             if score >= floor:
                 best[rowid] = max(score, best.get(rowid, -1.0))
         ranked = sorted(best.items(), key=lambda pair: -pair[1])[:k]
+        # scores recomputed exactly: the search path (graph walk, masked or sparse scan)
+        # depends on the whole index, so its last bits may not reach what a viewer sees
+        exact = self.similarities(text, [rowid for rowid, _ in ranked], mask)
+        ranked = sorted(((rowid, exact.get(rowid, score)) for rowid, score in ranked),
+                        key=lambda pair: (-pair[1], pair[0]))
         if not ranked or background is None:
             return ranked, 0.0
         return ranked, (ranked[0][1] - background[0]) / background[1]
+
+    def similarities(self, text: str, rowids: list[int], mask: np.ndarray) -> dict[int, float]:
+        """The query's similarity to the best passage of each of ``rowids`` (exact, however
+        far down the neighbour list), among the vector ids ``mask`` allows; items with no
+        allowed passage are left out.  Hybrid search scores its lexical candidates so."""
+        assert self.vectors is not None
+        if not rowids or not text.strip():
+            return {}
+        vids = np.sort(self._rows_of(np.asarray(rowids, dtype=np.int64)))
+        vids = vids[mask[vids]]
+        if not len(vids):
+            return {}
+        # in a fixed row order and in float64, rounded to float32: the same bits whatever
+        # else the index holds (rows of groups the viewer cannot read included)
+        query = self.query_vector(text).astype(np.float64)
+        scores = (self.vectors.vectors(vids).astype(np.float64) @ query).astype(np.float32)
+        best: dict[int, float] = {}
+        for owner, score in zip(self.vectors.owners[vids].tolist(), scores.tolist(),
+                                strict=True):
+            best[owner] = max(score, best.get(owner, -1.0))
+        return best
+
+    def _rows_of(self, rowids: np.ndarray) -> np.ndarray:
+        """Vector ids whose owner is one of ``rowids`` (an owner index kept per version)."""
+        assert self.vectors is not None
+        owners = self.vectors.owners
+
+        def index() -> tuple[np.ndarray, np.ndarray]:
+            order = np.argsort(owners, kind="stable")
+            return order, owners[order]
+
+        order, ordered = self._masks.get(("owners", len(owners)), index)
+        starts = np.searchsorted(ordered, rowids, side="left")
+        ends = np.searchsorted(ordered, rowids, side="right")
+        if not len(rowids) or not (ends > starts).any():
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([order[a:b] for a, b in zip(starts, ends, strict=True)])
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query's embedding; the last few hundred are kept (same encoder, same text)."""

@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -181,7 +183,24 @@ def _app(sample_index: Path, folder: Path) -> Flask:
     return app
 
 
-def test_secret_content_changes_nothing_an_outsider_observes(sample_index, tmp_path):
+class _Frozen(datetime):
+    """The clock of ranking (recency decay) stopped: both servers are observed seconds
+    apart, and a decay computed seconds later differs in the last digits."""
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[override]
+        return datetime(2026, 6, 1, 12, 0, tzinfo=UTC).astimezone(tz)
+
+
+@pytest.fixture
+def frozen_ranking_clock(monkeypatch):
+    for module in ("expertise.finder", "expertise.activity", "search.engine",
+                   "web.dashboard"):
+        monkeypatch.setattr(f"{module}.datetime", _Frozen)
+
+
+def test_secret_content_changes_nothing_an_outsider_observes(sample_index, tmp_path,
+                                                             frozen_ranking_clock):
     plain, changed = _app(sample_index, tmp_path / "a"), _app(sample_index, tmp_path / "b")
     connector = bearer(token_for(changed, "p-nadia", roles=("connector",)))
     pushed = changed.test_client().post(
