@@ -138,11 +138,15 @@ def rebuild(ctx: click.Context, quiet: bool) -> None:
 def status(ctx: click.Context, as_json: bool) -> None:
     """Counts per type, group and language; index generations; the model."""
     from indexer import index_status
+    from notify.worker import worker_status
 
     try:
         info = index_status(_settings(ctx))
     except QuisaitError as exc:
         _fail(exc)
+    worker = worker_status(_settings(ctx))
+    if worker is not None:
+        info["worker"] = worker
     if as_json:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False))
         return
@@ -159,6 +163,21 @@ def _print_status(info: dict[str, Any]) -> None:
                        "items_by_language"), ("items by group", "items_by_group")]:
         values = ", ".join(f"{k} {v}" for k, v in info[key].items()) or "none"
         click.echo(f"{title}: {values}")
+    if "worker" in info:
+        _print_worker(info["worker"])
+
+
+def _print_worker(worker: dict[str, Any]) -> None:
+    stopped = (", running" if worker.get("running") else
+               f", stopped {worker.get('stopped') or '(killed)'}")
+    click.echo(f"worker: process {worker.get('pid', '?')}, started {worker.get('started')}"
+               f"{stopped}; {worker.get('ticks', 0)} tick(s), {worker.get('errors', 0)} "
+               "error(s)")
+    for name, run in worker.get("runs", {}).items():
+        counts = ", ".join(f"{k} {v}" for k, v in (run.get("counts") or {}).items())
+        outcome = "ok" if run.get("ok") else f"error: {run.get('error', '?')}"
+        click.echo(f"  {name}: {run.get('started')} to {run.get('finished')}, {outcome}"
+                   + (f" ({counts})" if counts else ""))
 
 
 @cli.command("search")
@@ -383,6 +402,10 @@ cli.add_command(tune_command)
 from quisait.notify_cli import notify_command  # noqa: E402
 
 cli.add_command(notify_command)
+
+from quisait.worker_cli import worker_command  # noqa: E402
+
+cli.add_command(worker_command)
 
 
 def main() -> None:
