@@ -15,7 +15,9 @@ schedules and sends what is due, in place of ``quisait notify`` from cron.
   each step's last run (started, finished, ok or error, counts) and totals, read by
   ``quisait status`` (:func:`worker_status`).
 
-Feed polling and expert digests are not run here yet.
+The weekly step also queues the expert digests (:mod:`notify.digests`), re-rendered
+at delivery by their send-time recheck.  Each tick first polls the feeds due
+(:func:`indexer.feeds.poll_due_feeds`, step ``feeds``), so the follows see their entries.
 """
 
 from __future__ import annotations
@@ -164,11 +166,23 @@ def _step(settings: Settings, state: dict[str, Any], name: str, clock: Clock,
     return bool(record["ok"])
 
 
+def weekly_digests(settings: Settings, searcher: Any, now: datetime, store: Any,
+                   outbox: Any) -> dict[str, int]:
+    """The weekly step's expert digests (:func:`notify.digests.run_digests`): counts."""
+    from notify.digests import run_digests
+
+    run = run_digests(settings, searcher, now, store=store, outbox=outbox)
+    return {"messages": len(run.messages),
+            "queued": sum(1 for message in run.messages if message.queued),
+            "skipped": sum(run.skipped.values())}
+
+
 def run_tick(settings: Settings, state: dict[str, Any], clock: Clock = utc_now,
              stop: threading.Event | None = None) -> dict[str, bool]:
     """One tick: the schedules due, then delivery.  Returns {step: ok} of what ran."""
     from notify.alerts import run_follows
     from notify.delivery import deliver_due
+    from notify.digests import digest_renderer
     from notify.recheck import follow_recheck
 
     done: dict[str, bool] = {}
@@ -183,6 +197,10 @@ def run_tick(settings: Settings, state: dict[str, Any], clock: Clock = utc_now,
                 opened.extend(_open_stores(settings, stack))
             return opened[0], opened[1], opened[2], opened[3]
 
+        from indexer.feeds import poll_due_feeds
+
+        done["feeds"] = _step(settings, state, "feeds", clock,
+                              lambda: poll_due_feeds(settings, now))
         for schedule in SCHEDULES:
             if stop is not None and stop.is_set():
                 return done
@@ -194,9 +212,13 @@ def run_tick(settings: Settings, state: dict[str, Any], clock: Clock = utc_now,
                 searcher, store, outbox, topics = stores()
                 run = run_follows(settings, searcher, schedule, now, store=store,
                                   outbox=outbox, topics=topics)
-                return {"alerts": len(run.alerts),
-                        "queued": sum(1 for alert in run.alerts if alert.queued),
-                        "skipped": sum(run.skipped.values())}
+                counts: dict[str, Any] = {"alerts": len(run.alerts),
+                                          "queued": sum(1 for alert in run.alerts
+                                                        if alert.queued),
+                                          "skipped": sum(run.skipped.values())}
+                if schedule == "weekly":
+                    counts["digests"] = weekly_digests(settings, searcher, now, store, outbox)
+                return counts
 
             done[schedule] = _step(settings, state, schedule, clock, follows, period)
         if stop is not None and stop.is_set():
@@ -205,7 +227,10 @@ def run_tick(settings: Settings, state: dict[str, Any], clock: Clock = utc_now,
         def deliver() -> dict[str, Any]:
             searcher, store, outbox, topics = stores()
             report = deliver_due(settings, outbox,
-                                 recheck=follow_recheck(settings, searcher, store, topics))
+                                 recheck=follow_recheck(
+                                     settings, searcher, store, topics,
+                                     renderers={"digest": digest_renderer(settings, searcher,
+                                                                          store)}))
             return {"sent": report.sent, "dropped": report.dropped,
                     "retrying": report.retrying, "dead": report.dead,
                     "channels_off": list(report.off)}

@@ -147,6 +147,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
     worker = worker_status(_settings(ctx))
     if worker is not None:
         info["worker"] = worker
+    feeds = _feeds_status(_settings(ctx))
+    if feeds is not None:
+        info["feeds"] = feeds
     if as_json:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False))
         return
@@ -165,6 +168,18 @@ def _print_status(info: dict[str, Any]) -> None:
         click.echo(f"{title}: {values}")
     if "worker" in info:
         _print_worker(info["worker"])
+    if "feeds" in info:
+        click.echo(f"feeds: {info['feeds']['count']}, {info['feeds']['failing']} failing")
+
+
+def _feeds_status(settings: Settings) -> dict[str, int] | None:
+    from indexer.feeds import feeds_status
+
+    try:
+        return feeds_status(settings)
+    except Exception:  # a broken feeds store never hides the rest of the status
+        logging.getLogger(__name__).exception("cannot read the feeds")
+        return None
 
 
 def _print_worker(worker: dict[str, Any]) -> None:
@@ -406,6 +421,10 @@ cli.add_command(notify_command)
 from quisait.worker_cli import worker_command  # noqa: E402
 
 cli.add_command(worker_command)
+
+from quisait.feeds_cli import feeds_group  # noqa: E402
+
+cli.add_command(feeds_group)
 
 
 def main() -> None:

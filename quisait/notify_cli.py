@@ -29,6 +29,18 @@ def _print_alert(alert: Any, dry_run: bool) -> None:
         click.echo(f"  - {entry.title} ({entry.group}, {entry.author}, {entry.date})")
 
 
+def _print_digests(run: Any) -> None:
+    for message in run.messages:
+        prefs = message.preferences
+        click.echo(f"would send: {message.person.id} <{prefs.address}> by {prefs.channel}, "
+                   f"expert digest {run.week} ({message.lang}), "
+                   f"{len(message.questions)} question(s)")
+        for question in message.questions:
+            click.echo(f"  - {question.question.title} ({question.question.group})")
+    for reason, count in sorted(run.skipped.items()):
+        click.echo(f"digests: {count} recipient(s) without a message: {reason}")
+
+
 @click.command("notify")
 @click.option("--dry-run", is_flag=True,
               help="Match follows and print what would go out and to whom; queue nothing, "
@@ -40,6 +52,7 @@ def notify_command(ctx: click.Context, dry_run: bool, frequency: str) -> None:
     """Queue follow alerts for items created since the last run, then send what is due."""
     from expertise import TopicStore
     from notify import FollowStore, Outbox, deliver_due, follow_recheck, run_follows
+    from notify.digests import digest_renderer, run_digests
     from quisait.cli import _fail, _settings
     from search import Searcher
 
@@ -59,9 +72,12 @@ def notify_command(ctx: click.Context, dry_run: bool, frequency: str) -> None:
                     for reason, count in sorted(run.skipped.items()):
                         click.echo(f"{name}: {count} follow(s) without a message: {reason}")
                 if dry_run:
+                    _print_digests(run_digests(settings, searcher, store=store, outbox=outbox,
+                                               dry_run=True))
                     return
-                report = deliver_due(settings, outbox,
-                                     recheck=follow_recheck(settings, searcher, store, topics))
+                renderers = {"digest": digest_renderer(settings, searcher, store)}
+                report = deliver_due(settings, outbox, recheck=follow_recheck(
+                    settings, searcher, store, topics, renderers=renderers))
             finally:
                 topics.close()
     except QuisaitError as exc:
