@@ -426,6 +426,10 @@ from quisait.feeds_cli import feeds_group  # noqa: E402
 
 cli.add_command(feeds_group)
 
+from quisait.outbox_cli import outbox_group  # noqa: E402
+
+cli.add_command(outbox_group)
+
 
 def main() -> None:
     """Entry point of the console script."""
