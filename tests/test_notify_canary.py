@@ -8,7 +8,6 @@ format, and a message kind with no renderer (a digest)."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from notify import Unsubscription, deliver_due, follow_recheck, queue_email, verify_unsubscribe
 from tests.follow_fixtures import SECRET, VAULT, Network, post
 from tests.test_notify_mail import SmtpRecorder, running_smtp, unsubscribe_token
-from tests.test_notify_webhook import Receiver, _Handler, _Server
+from tests.test_notify_webhook import Receiver, running_receiver
 
 CANARY = "zorglubcanary"
 CHANNELS = ["email", "webhook-json", "webhook-slack"]
@@ -35,15 +34,8 @@ def smtp() -> Iterator[tuple[SmtpRecorder, int]]:
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[Receiver, str]]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.receiver = Receiver()
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield server.receiver, f"http://127.0.0.1:{server.server_address[1]}/hooks/anne"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running_receiver("/hooks/anne") as running:
+        yield running
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from notify.worker import run_tick
 from tests.follow_fixtures import NOW, PUBLIC_URL, VAULT, Network, post
 from tests.test_notify_canary import received_texts
 from tests.test_notify_mail import SmtpRecorder, running_smtp
-from tests.test_notify_webhook import Receiver
+from tests.test_notify_webhook import Receiver, running_receiver
 
 CANARY = "zorglubcanary"
 BODY = "Quarnix calibration drift after the firmware update, how to fix it?"
@@ -210,24 +210,12 @@ def test_html_is_escaped_and_webhooks_carry_the_questions() -> None:
 
 def test_a_webhook_digest_goes_out_without_what_became_unreadable(
         network: Network, smtp: tuple[SmtpRecorder, int]) -> None:
-    import threading
-
-    from tests.test_notify_webhook import _Handler, _Server
-
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.receiver = Receiver()
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/hooks/anne"
+    with running_receiver("/hooks/anne") as (receiver, url):
         network.prefs("p-anne", channel="webhook", webhook_url=url, webhook_format="json")
         digests(network)
         network.push([{**VAULT, "members": ["p-xavier"]}])
         deliver(network)
-    finally:
-        server.shutdown()
-        server.server_close()
-    [hook] = server.receiver.posts
+    [hook] = receiver.posts
     body = hook.body.decode("utf-8")
     assert "q-ops" in body and CANARY not in body
 

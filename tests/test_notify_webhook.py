@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,17 +78,24 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def receiver() -> Iterator[tuple[Receiver, str]]:
+@contextmanager
+def running_receiver(path: str) -> Iterator[tuple[Receiver, str]]:
+    """A webhook receiver on 127.0.0.1 and a free port, and the URL of ``path`` on it."""
     server = _Server(("127.0.0.1", 0), _Handler)
     server.receiver = Receiver()
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
-        yield server.receiver, f"http://127.0.0.1:{server.server_address[1]}/hooks/km"
+        yield server.receiver, f"http://127.0.0.1:{server.server_address[1]}{path}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    with running_receiver("/hooks/km") as running:
+        yield running
 
 
 class Clock:
