@@ -82,17 +82,25 @@ def live_app(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Fl
     return create_app(settings)
 
 
-@pytest.fixture(scope="module")
-def base_url(live_app: Flask) -> Iterator[str]:
-    """``quisait serve`` in a thread: waitress on 127.0.0.1 and a free port."""
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """``quisait serve`` in a thread: waitress on 127.0.0.1 and a free port; its URL."""
     import waitress
 
-    server = waitress.create_server(live_app, host="127.0.0.1", port=0, threads=4,
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4,
                                     ident="quisait")
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(live_app: Flask) -> Iterator[str]:
+    with served(live_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ settings point at the SMTP server.  Run with ``pytest -m browser tests/test_brow
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 from flask import Flask
 
 from notify.worker import run_worker
-from tests.test_browser import browser, screenshot, search, signed_in  # noqa: F401
+from tests.test_browser import browser, screenshot, search, served, signed_in  # noqa: F401
 from tests.test_notify_mail import SmtpRecorder, running_smtp
 from tests.web_fixtures import copy_settings, token_for
 from web import create_app
@@ -56,15 +55,8 @@ def mail_app(sample_index: Path, tmp_path_factory: pytest.TempPathFactory,
 
 @pytest.fixture(scope="module")
 def mail_url(mail_app: Flask) -> Iterator[str]:
-    """Waitress on 127.0.0.1 and a free port, as ``base_url`` in tests/test_browser.py."""
-    import waitress
-
-    server = waitress.create_server(mail_app, host="127.0.0.1", port=0, threads=4,
-                                    ident="quisait")
-    thread = threading.Thread(target=server.run, name="waitress-follow", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    with served(mail_app) as url:
+        yield url
 
 
 def test_follow_a_search_and_get_one_email_for_a_new_post(browser, mail_url, mail_app,  # noqa: F811
