@@ -476,10 +476,9 @@ class Searcher:
         count (+0.007 nDCG@10 on both halves); in English, where the model is as strong
         as BM25, the neighbours alone fused better with a tuned model, so it is not used."""
         mask = self._group_mask(allowed) if restriction is None else restriction
-        candidates = list(dict.fromkeys(
-            [rowid for rowid, _ in rankings["semantic"]]
-            + [rowid for rowid, _ in rankings["lexical"]]))
-        scored = self.semantic.similarities(text, candidates, mask)
+        scored = dict(rankings["semantic"])  # already exact (SemanticRetriever.ranking)
+        lexical = [rowid for rowid, _ in rankings["lexical"] if rowid not in scored]
+        scored.update(self.semantic.similarities(text, lexical, mask))
         return sorted(scored.items(), key=lambda pair: (-pair[1], pair[0]))
 
     def _group_mask(self, allowed: frozenset[str]) -> np.ndarray:
