@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         follow_pages,
         follows,
         km,
+        operations,
     )
     from web.api import api
     from web.auth import page_viewer

@@ -39,6 +39,7 @@ AUDITED = {
     "pages.remove_synonyms_for_topic": "synonyms.remove",
     "pages.create_topic": "topic.create", "pages.edit_topic": "topic.update",
     "pages.delete_topic": "topic.delete",
+    "pages.requeue_page": "outbox.requeue", "api.requeue_api": "outbox.requeue",
 }
 # request fields worth a word in the detail (never a body of records)
 DETAIL_FIELDS = ("pattern", "item_id", "mark", "expressions", "type", "name_en", "id")

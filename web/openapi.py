@@ -58,6 +58,8 @@ ROUTE_BODY = {"required": True, "content": {"application/json": {"schema": {"one
      "additionalProperties": False}]}}}}
 FOLLOW_ID = _param("follow_id", "string", "follow id", True, "path", minLength=1,
                    maxLength=100)
+MESSAGE_ID = _param("message_id", "string", "outbox message id", True, "path", minLength=1,
+                    maxLength=100)
 FOLLOW_BODY = _body({"kind": {"enum": ["search", "topic", "tag", "group", "person"]},
                      "target": {"type": "string", "minLength": 1, "maxLength": 1000},
                      "paused": {"type": "boolean"}}, ["kind", "target"])
@@ -136,6 +138,10 @@ OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] 
      [_param("limit", "integer", "rows", minimum=1, maximum=200, default=50),
       _param("before", "integer", "only rows older than this id (next_before of a page)",
              minimum=0, maximum=2**31 - 1)], None, "200"),
+    ("/admin/operations", "get", "The worker's last runs, outbox counts, dead letters and "
+     "feeds (no content)", "admin", [], None, "200"),
+    ("/admin/outbox/{message_id}/requeue", "post", "Give a dead notification a fresh set of "
+     "attempts (404: no such dead message)", "admin", [MESSAGE_ID], None, "200"),
     ("/openapi.json", "get", "This document", "public", [], None, "200"),
 ]
 
