@@ -179,6 +179,25 @@ def test_follow_buttons_on_search_topic_and_person_pages(follow_app: Flask) -> N
     assert hidden.status_code == 404
 
 
+def test_follow_the_group_and_tags_from_a_post(follow_app: Flask) -> None:
+    page = signed_in(follow_app, "p-chloe")  # reads the open g-finance without being in it
+    html = page.get("/posts/post-0003").get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="/follows" class="followform">(.*?)</form>',
+                       html, re.S)
+    kinds = [(re.search(r'name="kind" value="(\w+)"', f).group(1),  # type: ignore[union-attr]
+              re.search(r'name="target" value="([^"]*)"', f).group(1))  # type: ignore[union-attr]
+             for f in forms]
+    assert ("group", "g-finance") in kinds and any(kind == "tag" for kind, _ in kinds)
+    assert "Finance, achats &amp; notes de frais" in html
+    answer = page.post("/follows", data={"csrf_token": csrf_of(html), "kind": "group",
+                                         "target": "g-finance", "next": "/posts/post-0003"})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/posts/post-0003"
+    again = page.get("/posts/post-0003").get_data(as_text=True)
+    assert 'name="target" value="g-finance"' not in again
+    mine = page.get("/me/follows").get_data(as_text=True)
+    assert "Finance, achats" in mine
+
+
 def test_my_follows_page_pauses_resumes_drops_and_saves_preferences(
         follow_app: Flask) -> None:
     page = signed_in(follow_app, "p-marie")

@@ -200,6 +200,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "follow_search": ("Follow this search", "Suivre cette recherche"),
     "follow_topic": ("Follow this topic", "Suivre ce thème"),
     "follow_person": ("Follow {name}", "Suivre {name}"),
+    "follow_group": ("Follow the group {name}", "Suivre le groupe {name}"),
+    "follow_tag": ("Follow #{tag}", "Suivre #{tag}"),
     "following": ("You follow this", "Vous suivez ceci"),
     "my_follows": ("My follows", "Mes abonnements"),
     "follows_help": ("You hear of what is new in what you follow, as you may read it.",
