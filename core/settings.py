@@ -11,6 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,7 @@ class Settings:
     outbox_max_attempts: int = 6
     outbox_retry_seconds: float = 60.0
     notify_timeout_seconds: float = 10.0
+    webhook_allow_hosts: str = ""
     digest_per_person: int = 10
     digest_fanout: int = 5
 
@@ -117,6 +119,14 @@ class Settings:
             raise ConfigError("outbox_retry_seconds must be 0 or more")
         if not self.notify_timeout_seconds > 0:
             raise ConfigError("notify_timeout_seconds must be more than 0")
+        for entry in self.webhook_allow_hosts.split(","):
+            entry = entry.strip()
+            if "/" in entry or entry[:1].isdigit() or ":" in entry:
+                try:
+                    ip_network(entry, strict=False)
+                except ValueError:
+                    raise ConfigError(f"webhook_allow_hosts: {entry!r} is neither a host name "
+                                      "nor an address or network (10.0.0.0/8)") from None
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (values are converted like env values)."""

@@ -73,7 +73,8 @@ class Network:
     def __init__(self, folder: Path, **changes: Any) -> None:
         values: dict[str, Any] = {"data_dir": folder / "data", "embeddings": False,
                                   "keyphrases": False, "secret_key": SECRET,
-                                  "public_url": PUBLIC_URL, "notify_timeout_seconds": 5.0}
+                                  "public_url": PUBLIC_URL, "notify_timeout_seconds": 5.0,
+                                  "webhook_allow_hosts": "127.0.0.1"}  # the receivers' host
         self.settings = Settings(**(values | changes))
         self.folder = folder
         self.batches = 0

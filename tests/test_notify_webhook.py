@@ -27,6 +27,7 @@ from notify import (
     verify_webhook,
     webhook_secret,
 )
+from notify.webhook import validate_webhook_url
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -113,8 +114,10 @@ def clock() -> Clock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    # the receivers listen on the loopback, which webhooks refuse unless allowed
     return Settings(data_dir=tmp_path / "data", secret_key="k" * 32, outbox_max_attempts=3,
-                    outbox_retry_seconds=5.0, notify_timeout_seconds=5.0)
+                    outbox_retry_seconds=5.0, notify_timeout_seconds=5.0,
+                    webhook_allow_hosts="127.0.0.1")
 
 
 @pytest.fixture
@@ -274,3 +277,65 @@ def test_a_missing_secret_stops_the_run_without_spending_the_attempt(
     assert server.posts == []
     stored = outbox.get(outbox_id)
     assert stored is not None and (stored.status, stored.attempts) == ("queued", 0)
+
+
+# -- what a webhook URL may reach (webhook_allow_hosts) ----------------------------------
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/x", "http://localhost/x",
+                                 "http://169.254.169.254/latest/meta-data",
+                                 "http://10.1.2.3/hook", "http://[::1]/x",
+                                 "http://[::ffff:127.0.0.1]/x", "http://0.0.0.0/x"])
+def test_internal_addresses_are_refused_unless_allowed(url: str) -> None:
+    with pytest.raises(ValueError, match="internal address"):
+        validate_webhook_url(url, "")
+    allowed = "localhost,127.0.0.0/8,::1,169.254.0.0/16,10.0.0.0/8,0.0.0.0/32,::ffff:0:0/96"
+    assert validate_webhook_url(url, allowed) == url
+    assert validate_webhook_url("https://hooks.slack.com/services/T0/B0/x", "")  # public name
+
+
+def test_a_loopback_receiver_gets_nothing_by_default(
+        receiver: tuple[Receiver, str], outbox: Outbox, settings: Settings) -> None:
+    server, url = receiver
+    queue(outbox, url)
+    report = deliver_due(settings.replace(webhook_allow_hosts=""), outbox)
+    assert report.sent == 0 and server.posts == []
+    stored = outbox.dead_letters() or [m for m in [outbox.find("follow:p-km:x")] if m]
+    assert stored and "internal address" in stored[0].last_error
+
+
+def test_a_public_name_that_resolves_to_the_loopback_is_refused_on_the_connection(
+        receiver: tuple[Receiver, str], outbox: Outbox, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: the name passed when it was saved; the address connected to when
+    sending is the loopback, and nothing is sent to it."""
+    import http.client
+    import socket
+
+    server, url = receiver
+    port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+    real = socket.create_connection
+
+    def resolve_to_loopback(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        host, _ = address
+        return real(("127.0.0.1", port) if host == "hooks.example" else address,
+                    *args, **kwargs)
+
+    monkeypatch.setattr(http.client.socket, "create_connection", resolve_to_loopback)
+    message_url = f"http://hooks.example:{port}/hooks/km"
+    outbox_id = queue(outbox, message_url)
+    message = outbox.find("follow:p-km:x")
+    assert message is not None and message.id == outbox_id
+    with pytest.raises(DeliveryError, match="refused, 127.0.0.1 is an internal address"):
+        send_webhook(settings.replace(webhook_allow_hosts=""), message, "secret")
+    assert server.posts == []
+    # allowed by its name, or by a network holding the address, it goes through
+    send_webhook(settings.replace(webhook_allow_hosts="hooks.example"), message, "secret")
+    send_webhook(settings.replace(webhook_allow_hosts="127.0.0.0/8"), message, "secret")
+    assert len(server.posts) == 2
+
+
+def test_a_bad_allow_list_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="webhook_allow_hosts"):
+        Settings(data_dir=tmp_path, webhook_allow_hosts="10.0.0.0/33")
+    assert Settings(data_dir=tmp_path, webhook_allow_hosts=" chat.corp.local , 10.2.0.0/16")

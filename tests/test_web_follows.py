@@ -104,6 +104,17 @@ def test_bad_follows_name_the_field(follow_app: Flask) -> None:
     error_of(api("POST", "/follows", data="[1]", content_type="application/json"), 400)
 
 
+def test_a_webhook_url_to_an_internal_address_is_refused_when_saved(follow_app: Flask) -> None:
+    ines = Api(follow_app, "p-ines")
+    for url in ("http://169.254.169.254/latest/meta-data", "http://localhost:8080/api/v1",
+                "http://10.0.0.7/hook"):
+        refused = ines("PUT", "/me/notifications", json={"channel": "webhook",
+                                                         "webhook_url": url})
+        error = error_of(refused, 400)
+        assert error["detail"]["field"] == "webhook_url" and "internal" in error["message"]
+    assert ines("GET", "/me/notifications").get_json()["webhook_url"] != url
+
+
 def test_nobody_reaches_another_persons_follows(follow_app: Flask) -> None:
     julien, claire = Api(follow_app, "p-julien"), Api(follow_app, "p-claire")
     theirs = julien("POST", "/follows", json={"kind": "tag", "target": "budget"}).get_json()

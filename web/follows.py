@@ -27,7 +27,7 @@ from notify import (
     follow_cursor,
 )
 from notify.render import follow_label
-from notify.webhook import webhook_secret
+from notify.webhook import validate_webhook_url, webhook_secret
 from search import QuerySyntaxError, Searcher, parse_query
 from web import params
 from web.api import api, api_viewer, searcher
@@ -164,6 +164,12 @@ def save_preferences(viewer: Viewer, changes: dict[str, Any],
         current = replace(current, lang=default_language(viewer.person, accept_language))
     values: dict[str, Any] = {name: value.strip() if isinstance(value, str) else value
                               for name, value in changes.items()}
+    if values.get("webhook_url"):
+        try:  # an internal address is refused when saved (and checked again when sent)
+            validate_webhook_url(values["webhook_url"],
+                                 current_app.config["QUISAIT_SETTINGS"].webhook_allow_hosts)
+        except ValueError as exc:
+            raise InvalidParameter("webhook_url", str(exc)) from None
     try:
         return store.save_preferences(replace(current, **values), follow_cursor(searcher()))
     except InvalidFollow as exc:
