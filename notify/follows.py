@@ -54,7 +54,15 @@ def _create_tables(db: sqlite3.Connection) -> None:
             digests INTEGER NOT NULL DEFAULT 1, updated REAL NOT NULL)""")
 
 
-MIGRATIONS: list[Migration] = [_create_tables]
+def _add_email_confirmation(db: sqlite3.Connection) -> None:
+    # version 2: an address receives notifications once its owner clicked the link sent to
+    # it; addresses saved before confirmations existed are kept as confirmed, so that an
+    # upgrade silences nobody
+    db.execute("ALTER TABLE preferences ADD COLUMN email_confirmed TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE preferences SET email_confirmed = email")
+
+
+MIGRATIONS: list[Migration] = [_create_tables, _add_email_confirmation]
 
 
 class InvalidFollow(ValueError):
@@ -93,11 +101,20 @@ class Preferences:
     paused: bool = False
     digests: bool = True
     saved: bool = False  # False: the defaults, never saved
+    email_confirmed: str = ""  # the address whose confirmation link was followed
 
     @property
     def address(self) -> str:
-        """Where messages go on the chosen channel ("" when not given)."""
-        return self.email if self.channel == "email" else self.webhook_url
+        """Where messages go on the chosen channel ("" when not given, or while the email
+        address waits for its confirmation: nothing goes to an address nobody proved)."""
+        if self.channel == "email":
+            return self.email if self.email and self.email == self.email_confirmed else ""
+        return self.webhook_url
+
+    @property
+    def email_pending(self) -> bool:
+        """An email address is given and not confirmed yet."""
+        return bool(self.email) and self.email != self.email_confirmed
 
 
 def profile_language(person: Person | None) -> str | None:
@@ -160,7 +177,8 @@ def _follow(row: sqlite3.Row) -> Follow:
 
 def _preferences(row: sqlite3.Row) -> Preferences:
     return Preferences(**{name: row[name] for name in _TEXTS}, paused=bool(row["paused"]),
-                       digests=bool(row["digests"]), saved=True)
+                       digests=bool(row["digests"]), saved=True,
+                       email_confirmed=row["email_confirmed"])
 
 
 def follows_path(settings: Settings) -> Path:
@@ -296,11 +314,24 @@ class FollowStore:
             if row is not None and row["paused"] and not prefs.paused:
                 self.db.execute("UPDATE follows SET cursor = MAX(cursor, ?) WHERE person = ?",
                                 (cursor, prefs.person))
+            confirmed = self.db.execute("SELECT email_confirmed FROM preferences WHERE "
+                                        "person = ?", (prefs.person,)).fetchone()
+            # only confirm_email() confirms: whatever ``prefs`` says is not taken
+            confirmed_email = confirmed[0] if confirmed is not None else ""
             self.db.execute(
                 "INSERT OR REPLACE INTO preferences (person, channel, email, webhook_url, "
-                "webhook_format, frequency, lang, paused, digests, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "webhook_format, frequency, lang, paused, digests, updated, email_confirmed) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (prefs.person, prefs.channel, prefs.email, prefs.webhook_url,
                  prefs.webhook_format, prefs.frequency, prefs.lang, int(prefs.paused),
-                 int(prefs.digests), self.clock().timestamp()))
-        return replace(prefs, saved=True)
+                 int(prefs.digests), self.clock().timestamp(), confirmed_email))
+        return replace(prefs, saved=True, email_confirmed=confirmed_email)
+
+    def confirm_email(self, person: str, address: str) -> bool:
+        """``person`` followed the link sent to ``address``: it receives notifications
+        from now on, if it is still their address (False otherwise: nothing changes)."""
+        with self._lock:
+            cursor = self.db.execute("UPDATE preferences SET email_confirmed = email "
+                                     "WHERE person = ? AND email = ? AND email != ''",
+                                     (person, address))
+        return cursor.rowcount == 1

@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 LANGUAGES = ("fr", "en")
 EMAIL_FIELDS = ("subject", "text", "html", "lang", "unsubscribe")
 _UNSUBSCRIBE_CONTEXT = b"quisait-unsubscribe-v1\n"
+_CONFIRM_CONTEXT = b"quisait-confirm-email-v1\n"
 
 
 @dataclass(frozen=True)
@@ -58,33 +59,61 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _mac(key: bytes, body: str) -> bytes:
-    return hmac.new(key, _UNSUBSCRIBE_CONTEXT + body.encode("ascii"), hashlib.sha256).digest()
+def _mac(key: bytes, body: str, context: bytes = _UNSUBSCRIBE_CONTEXT) -> bytes:
+    return hmac.new(key, context + body.encode("ascii"), hashlib.sha256).digest()
 
 
-def sign_unsubscribe(secret_key: str, person: str, target: str) -> str:
-    """A compact, URL-safe token ``<person and target>.<HMAC-SHA256>``; no expiry, on
-    purpose: a link in an old email must still work."""
+def _sign(secret_key: str, person: str, target: str, context: bytes) -> str:
     if not person or not target or "\n" in person + target:
         raise ValueError("person and target must be non-empty single lines")
     body = _b64(f"{person}\n{target}".encode())
-    return f"{body}.{_b64(_mac(require_secret_key(secret_key), body))}"
+    return f"{body}.{_b64(_mac(require_secret_key(secret_key), body, context))}"
 
 
-def verify_unsubscribe(secret_key: str, token: str) -> Unsubscription | None:
-    """The request a token carries, or None if it was not signed with ``secret_key``."""
+def _verify(secret_key: str, token: str, context: bytes) -> tuple[str, str] | None:
     key = require_secret_key(secret_key)
     body, dot, signature = token.partition(".")
     if not dot or not body.isascii() or not signature.isascii():
         return None
     try:
-        expected, given = _mac(key, body), _unb64(signature)
+        expected, given = _mac(key, body, context), _unb64(signature)
         person, newline, target = _unb64(body).decode().partition("\n")
     except (binascii.Error, ValueError):
         return None
     if not hmac.compare_digest(expected, given) or not (newline and person and target):
         return None
-    return Unsubscription(person, target)
+    if _b64(given) != signature:  # one encoding only: no padding bits flipped to pass
+        return None
+    return person, target
+
+
+def sign_unsubscribe(secret_key: str, person: str, target: str) -> str:
+    """A compact, URL-safe token ``<person and target>.<HMAC-SHA256>``; no expiry, on
+    purpose: a link in an old email must still work."""
+    return _sign(secret_key, person, target, _UNSUBSCRIBE_CONTEXT)
+
+
+def verify_unsubscribe(secret_key: str, token: str) -> Unsubscription | None:
+    """The request a token carries, or None if it was not signed with ``secret_key``."""
+    found = _verify(secret_key, token, _UNSUBSCRIBE_CONTEXT)
+    return Unsubscription(*found) if found else None
+
+
+def sign_confirmation(secret_key: str, person: str, address: str) -> str:
+    """The token of the link that proves ``person`` reads ``address`` (its own HMAC
+    context: it is no unsubscribe token, nor the other way round)."""
+    return _sign(secret_key, person, address, _CONFIRM_CONTEXT)
+
+
+def verify_confirmation(secret_key: str, token: str) -> tuple[str, str] | None:
+    """(person, address) a confirmation token was signed for, or None."""
+    return _verify(secret_key, token, _CONFIRM_CONTEXT)
+
+
+def confirmation_url(settings: Settings, person: str, address: str) -> str:
+    """The link a confirmation email carries."""
+    token = sign_confirmation(settings.secret_key, person, address)
+    return f"{_require_public_url(settings)}/confirm-email?token={quote(token)}"
 
 
 def _require_public_url(settings: Settings) -> str:

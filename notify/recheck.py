@@ -97,6 +97,15 @@ def follow_recheck(settings: Settings, searcher: Searcher, store: FollowStore,
                    topics: TopicSource | None = None,
                    renderers: Mapping[str, Renderer] | None = None) -> Recheck:
     """:func:`permission_recheck` with follow alerts re-rendered (plus ``renderers`` of
-    other kinds: digests)."""
-    return permission_recheck(searcher, {
+    other kinds: digests); address confirmations, which show no item, checked apart."""
+    from notify.confirm import KIND, confirmation_recheck
+
+    items = permission_recheck(searcher, {
         "follow": follow_renderer(settings, searcher, store, topics), **(renderers or {})})
+    confirm = confirmation_recheck(store, lambda person: searcher.current_person(person)
+                                   is not None)
+
+    def recheck(message: OutboxMessage) -> OutboxMessage | Dropped | None:
+        return confirm(message) if message.kind == KIND else items(message)
+
+    return recheck

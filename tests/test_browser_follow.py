@@ -1,7 +1,8 @@
 """Browser scenario for follows: a person signs in through the demo form, follows a rare
 search with the page's Follow button, sees it in "My follows" and asks for emails as it
-happens; a connector pushes a matching post, one worker tick runs over the same data
-folder, and a real SMTP server (aiosmtpd on 127.0.0.1) receives exactly one message to
+happens; a worker tick mails the address's confirmation link, which the browser opens and
+confirms; a connector pushes a matching post, one more tick runs over the same data
+folder, and a real SMTP server (aiosmtpd on 127.0.0.1) receives exactly one alert to
 that person, naming the new post, with a List-Unsubscribe header.
 
 Reuses the browser fixtures of ``tests/test_browser.py`` over an app of its own, whose
@@ -82,7 +83,23 @@ def test_follow_a_search_and_get_one_email_for_a_new_post(browser, mail_url, mai
         assert page.input_value("#email") == ADDRESS
         assert page.is_checked("input[name=frequency][value=immediately]")
         assert RARE in page.locator("ul.follows li").first.inner_text()
+        assert ADDRESS in page.inner_text("#email-pending")  # nothing goes there yet
         screenshot(page, "follows")
+        # the worker sends the confirmation; its owner opens the link and confirms
+        run_worker(mail_app.config["QUISAIT_SETTINGS"], once=True)
+        [confirmation] = recorder.received
+        assert confirmation.rcpt_tos == [ADDRESS]
+        body = confirmation.message.get_body(preferencelist=("plain",))
+        assert body is not None
+        link = re.search(r"https://quisait\.valtorre\.example(/confirm-email\?token=\S+)",
+                         body.get_content())
+        assert link is not None
+        page.goto(link.group(1))
+        page.click("main form button")
+        page.wait_for_selector("p.note[role=status]")
+        assert ADDRESS in page.inner_text("p.note[role=status]")
+        page.goto("/me/follows")
+        assert page.locator("#email-pending").count() == 0
         assert not watched.errors and not watched.dialogs
 
         # a connector pushes a matching post, written by someone else
@@ -94,12 +111,12 @@ def test_follow_a_search_and_get_one_email_for_a_new_post(browser, mail_url, mai
         page.goto("/search")
         assert search(page, RARE) == [TITLE]
 
-    assert recorder.received == []  # nothing goes out before the worker runs
+    assert len(recorder.received) == 1  # nothing more goes out before the worker runs
     settings = mail_app.config["QUISAIT_SETTINGS"]
     state = run_worker(settings, once=True)
     assert state["stopped"], state
 
-    [received] = recorder.received
+    [_, received] = recorder.received
     assert received.rcpt_tos == [ADDRESS]
     message = received.message
     assert message["To"] and ADDRESS in str(message["To"])
@@ -110,4 +127,4 @@ def test_follow_a_search_and_get_one_email_for_a_new_post(browser, mail_url, mai
     assert "/posts/post-browser-follow" in text.get_content()
     # a second tick sends nothing more
     run_worker(settings, once=True)
-    assert len(recorder.received) == 1
+    assert len(recorder.received) == 2

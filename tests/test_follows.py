@@ -43,7 +43,7 @@ def payload(net: Network, key: str) -> dict:
 
 def test_store_keeps_each_persons_follows_to_themselves(tmp_path: Path) -> None:
     with FollowStore(tmp_path / "follows.sqlite") as store:
-        assert store.schema_version == len(MIGRATIONS) == 1
+        assert store.schema_version == len(MIGRATIONS) == 2
         tag, new = store.add("p-anne", "tag", "  #SAP ", cursor=7)
         assert new and tag.target == "sap" and tag.cursor == 7 and not tag.paused
         again, new = store.add("p-anne", "tag", "sap", cursor=99)
@@ -71,7 +71,7 @@ def test_store_keeps_each_persons_follows_to_themselves(tmp_path: Path) -> None:
     path = tmp_path / "follows.sqlite"
     assert path.stat().st_mode & 0o777 == 0o600  # it holds addresses
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     db.close()
 
 
@@ -330,3 +330,52 @@ def test_quisait_notify_dry_run_says_what_would_go_out_and_queues_nothing(
     again = CliRunner().invoke(cli, ["--data-dir", folder, "notify"], catch_exceptions=False,
                                env={"QUISAIT_SECRET_KEY": "k" * 32})
     assert "queued: p-bob" not in again.output and network.queued() == {"p-bob": ["n-1"]}
+
+
+def test_confirmations_go_out_only_while_the_address_waits_for_one(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from core.settings import Settings
+    from notify import Outbox
+    from notify.confirm import confirmation_recheck, queue_confirmation
+    from notify.delivery import Dropped
+
+    settings = Settings(data_dir=tmp_path, secret_key="s" * 32,
+                        public_url="https://quisait.example")
+    now = datetime(2026, 12, 7, 9, tzinfo=UTC)
+    with FollowStore(tmp_path / "follows.sqlite") as store, Outbox.open(settings) as outbox:
+        store.save_preferences(Preferences("p-anne", email="anne@x.example"), 0)
+        assert store.preferences("p-anne").address == ""  # not proved yet
+        assert queue_confirmation(settings, outbox, "p-anne", "anne@x.example", "en", now)
+        assert not queue_confirmation(settings, outbox, "p-anne", "anne@x.example", "en", now)
+        message = outbox.claim_due(now)
+        assert message is not None and message.kind == "confirm"
+        assert "/confirm-email?token=" in message.payload["text"]
+        check = confirmation_recheck(store, lambda person: person == "p-anne")
+        assert check(message) == message
+        assert isinstance(confirmation_recheck(store, lambda person: False)(message), Dropped)
+        # a person cannot confirm by saving preferences that say so
+        store.save_preferences(Preferences("p-anne", email="anne@x.example",
+                                           email_confirmed="anne@x.example"), 0)
+        assert store.preferences("p-anne").email_pending
+        # changed before it was sent: the old address gets nothing
+        store.save_preferences(Preferences("p-anne", email="anne@y.example"), 0)
+        assert isinstance(check(message), Dropped)
+        assert not store.confirm_email("p-anne", "anne@x.example")
+        assert store.confirm_email("p-anne", "anne@y.example")
+        assert store.preferences("p-anne").address == "anne@y.example"
+        assert isinstance(check(replace(message, address="anne@y.example")), Dropped)
+
+
+def test_addresses_saved_before_confirmations_existed_keep_working(tmp_path: Path) -> None:
+    path = tmp_path / "follows.sqlite"
+    db = sqlite3.connect(path)
+    MIGRATIONS[0](db)  # a version 1 store, as the previous release left it
+    db.execute("INSERT INTO preferences (person, channel, email, frequency, lang, updated) "
+               "VALUES ('p-anne', 'email', 'anne@x.example', 'daily', 'fr', 0)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with FollowStore(path) as store:
+        assert store.schema_version == 2
+        assert store.preferences("p-anne").address == "anne@x.example"

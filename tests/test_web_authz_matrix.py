@@ -23,6 +23,7 @@ MIN_ROLE = {
     "POST /lang": PUBLIC, "GET /static/<path:filename>": PUBLIC,
     "GET /api/v1/openapi.json": PUBLIC,
     "GET /unsubscribe": PUBLIC, "POST /unsubscribe": PUBLIC,  # the signed token decides
+    "GET /confirm-email": PUBLIC, "POST /confirm-email": PUBLIC,
     "GET /api/v1/search": USER, "GET /api/v1/experts": USER, "GET /api/v1/me": USER,
     "GET /api/v1/people/<path:person_id>": USER, "GET /api/v1/posts/<path:item_id>": USER,
     "GET /api/v1/posts/<path:item_id>/similar": USER, "POST /api/v1/route": USER,

@@ -42,6 +42,25 @@ class Api:
         return self.client.open(f"/api/v1{url}", method=method, headers=self.headers, **kwargs)
 
 
+def confirmation_link(app: Flask, person: str, address: str) -> str:
+    """The path and query of the confirmation link queued today for ``address``."""
+    from notify import Outbox
+    from notify.outbox import utc_now
+
+    with Outbox.open(app.extensions["quisait"].settings) as outbox:
+        message = outbox.find(f"confirm:{person}:{address}:{utc_now().date().isoformat()}")
+    assert message is not None and message.kind == "confirm" and message.address == address
+    link = re.search(r"https://\S+/confirm-email\?token=\S+", message.payload["text"])
+    assert link is not None
+    return link.group(0).removeprefix(PUBLIC_URL)
+
+
+def confirm_address(app: Flask, person: str, address: str) -> None:
+    """What the owner of ``address`` does: open the link, press the button."""
+    link = confirmation_link(app, person, address)
+    assert app.test_client().post(link).status_code == 200
+
+
 def error_of(response: Any, status: int) -> dict[str, Any]:
     body = response.get_json()
     assert response.status_code == status, body
@@ -309,11 +328,13 @@ def test_a_follow_made_on_the_web_alerts_on_what_is_ingested_after(follow_app: F
     yann = Api(follow_app, "p-yann")
     assert yann("PUT", "/me/notifications", json={"email": "yann@valtorre.example"}
                 ).status_code == 200
+    confirm_address(follow_app, "p-yann", "yann@valtorre.example")
     assert yann("POST", "/follows", json={"kind": "search", "target": "quokka"}
                 ).status_code == 201
     outsider = Api(follow_app, "p-thomas")  # not in the secret CODIR
     assert outsider("PUT", "/me/notifications", json={"email": "thomas@valtorre.example"}
                     ).status_code == 200
+    confirm_address(follow_app, "p-thomas", "thomas@valtorre.example")
     assert outsider("POST", "/follows", json={"kind": "search", "target": "quokka"}
                     ).status_code == 201
     admin = Api(follow_app, "p-nadia")
@@ -332,3 +353,54 @@ def test_a_follow_made_on_the_web_alerts_on_what_is_ingested_after(follow_app: F
                      "p-yann": ["web-quokka-g-codir", "web-quokka-g-python"]}
     [thomas] = [alert for alert in run.alerts if alert.person.id == "p-thomas"]
     assert thomas.rendered.data["items"][0]["url"] == f"{PUBLIC_URL}/posts/web-quokka-g-python"
+
+
+def test_an_address_gets_nothing_until_its_owner_confirms_it(follow_app: Flask) -> None:
+    from notify import Outbox, run_follows
+
+    services = follow_app.extensions["quisait"]
+    ines = Api(follow_app, "p-ines")
+    saved = ines("PUT", "/me/notifications", json={"email": "ines.typo@valtorre.example",
+                                                   "channel": "email", "frequency": "daily",
+                                                   "paused": False}).get_json()
+    assert saved["email_pending"] is True and "email_confirmed" not in saved
+    assert ines("POST", "/follows", json={"kind": "search", "target": "wombat"}
+                ).status_code == 201
+    page = signed_in(follow_app, "p-ines").get("/me/follows").get_data(as_text=True)
+    assert 'id="email-pending"' in page and "ines.typo@valtorre.example" in page
+    admin = Api(follow_app, "p-nadia")
+    assert admin("POST", "/records", json=[{
+        "type": "post", "id": "web-wombat-1", "author": "p-karim", "group": "g-python",
+        "created": "2026-03-01T10:00:00", "title": "Wombat"}]).status_code == 200
+
+    def alerts() -> dict[str, str]:
+        with Outbox.open(services.settings) as outbox:
+            run = run_follows(services.settings, services.searchers.get(), "daily",
+                              store=services.follows, outbox=outbox, dry_run=True)
+        return {alert.person.id: alert.preferences.address for alert in run.alerts}
+
+    assert "p-ines" not in alerts()  # the address is not proved: nothing for it
+    # the confirmation itself names the address and the link, and nothing of the network
+    link = confirmation_link(follow_app, "p-ines", "ines.typo@valtorre.example")
+    with Outbox.open(services.settings) as outbox:
+        [message] = [m for m in [outbox.find(
+            f"confirm:p-ines:ines.typo@valtorre.example:{_today()}")] if m]
+    assert message.payload["items"] == [] and "wombat" not in str(message.payload).lower()
+    # a GET (a mail scanner) confirms nothing; a forged or altered token is refused
+    client = follow_app.test_client()
+    assert client.get(link).status_code == 200 and "p-ines" not in alerts()
+    assert client.post(link[:-3] + "abc").status_code == 400
+    forged = sign_unsubscribe(SECRET, "p-ines", "ines.typo@valtorre.example")
+    assert client.post(f"/confirm-email?token={forged}").status_code == 400
+    # she fixes the address before confirming: the old link confirms nothing
+    ines("PUT", "/me/notifications", json={"email": "ines@valtorre.example"})
+    assert client.post(link).status_code == 404
+    confirm_address(follow_app, "p-ines", "ines@valtorre.example")
+    assert alerts()["p-ines"] == "ines@valtorre.example"
+    assert ines("GET", "/me/notifications").get_json()["email_pending"] is False
+
+
+def _today() -> str:
+    from notify.outbox import utc_now
+
+    return utc_now().date().isoformat()

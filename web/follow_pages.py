@@ -18,6 +18,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from core.errors import ConfigError
 from notify import FREQUENCIES, Unsubscription, default_language, verify_unsubscribe
 from notify.follows import CHANNELS
+from notify.mail import verify_confirmation
 from notify.webhook import FORMATS
 from web.auth import Viewer, page_viewer, require_page_viewer
 from web.errors import InvalidParameter, NotFound
@@ -158,3 +159,36 @@ def one_click_unsubscribe() -> Any:
         store.save_preferences(off, 0)  # pausing moves no cursor
     return render_template("unsubscribe.html", question="", done=True,
                            follow=asked.target.startswith("follow:"))
+
+
+# -- confirming a notification address ------------------------------------------------
+
+def _confirmation() -> tuple[str, str]:
+    """(person, address) the link's token was signed for; 400 for a token not signed
+    here, 404 while quisait signs no links."""
+    try:
+        asked = verify_confirmation(current_app.config["QUISAIT_SETTINGS"].secret_key,
+                                    request.args.get("token", "")[:4000])
+    except ConfigError:
+        raise NotFound("no such confirmation link") from None
+    if asked is None:
+        raise InvalidParameter("token", "this confirmation link is not valid")
+    return asked
+
+
+@unsubscribe.get("/confirm-email")
+def confirm_email() -> Any:
+    """The confirmation page: a GET confirms nothing (mail scanners fetch links)."""
+    _, address = _confirmation()
+    return render_template("confirm_email.html", address=address, done=False,
+                           token=request.args.get("token", ""))
+
+
+@unsubscribe.post("/confirm-email")
+def confirm_email_done() -> Any:
+    """The person proved they read the address: notifications go to it from now on.  A
+    link for an address they have changed since confirms nothing."""
+    person, address = _confirmation()
+    if not follow_store().confirm_email(person, address):
+        raise NotFound("this address is no longer the one to confirm")
+    return render_template("confirm_email.html", address=address, done=True)

@@ -10,12 +10,13 @@ when sent (:mod:`notify.alerts`, :mod:`notify.recheck`).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import fields, replace
 from typing import Any, cast
 
 from flask import current_app, jsonify, request
 
-from core.errors import NotFoundError
+from core.errors import ConfigError, NotFoundError
 from expertise import ExpertFinder
 from notify import (
     FOLLOW_KINDS,
@@ -26,6 +27,8 @@ from notify import (
     default_language,
     follow_cursor,
 )
+from notify.confirm import queue_confirmation
+from notify.outbox import Outbox, utc_now
 from notify.render import follow_label
 from notify.webhook import validate_webhook_url, webhook_secret
 from search import QuerySyntaxError, Searcher, parse_query
@@ -33,6 +36,8 @@ from web import params
 from web.api import api, api_viewer, searcher
 from web.auth import Viewer, require_roles
 from web.errors import InvalidParameter, NotFound
+
+log = logging.getLogger(__name__)
 
 PREFERENCE_TEXTS = ("channel", "email", "webhook_url", "webhook_format", "frequency", "lang")
 PREFERENCE_FLAGS = ("paused", "digests")
@@ -138,7 +143,9 @@ def follow_json(found: Searcher, viewer: Viewer, follow: Follow) -> dict[str, An
 
 
 def preferences_json(prefs: Preferences) -> dict[str, Any]:
-    data = {f.name: getattr(prefs, f.name) for f in fields(prefs) if f.name != "person"}
+    data = {f.name: getattr(prefs, f.name) for f in fields(prefs)
+            if f.name not in ("person", "email_confirmed")}
+    data["email_pending"] = prefs.email_pending  # nothing goes to it until confirmed
     settings = current_app.config["QUISAIT_SETTINGS"]
     # what the receiving end checks signatures with (X-Quisait-Signature)
     data["webhook_secret"] = (webhook_secret(settings, prefs.webhook_url)
@@ -171,9 +178,24 @@ def save_preferences(viewer: Viewer, changes: dict[str, Any],
         except ValueError as exc:
             raise InvalidParameter("webhook_url", str(exc)) from None
     try:
-        return store.save_preferences(replace(current, **values), follow_cursor(searcher()))
+        saved = store.save_preferences(replace(current, **values), follow_cursor(searcher()))
     except InvalidFollow as exc:
         raise InvalidParameter(exc.field, exc.message) from None
+    if saved.email_pending and (saved.email != current.email or "email" in changes):
+        _send_confirmation(saved)
+    return saved
+
+
+def _send_confirmation(prefs: Preferences) -> None:
+    """Queue the link that confirms the new address (the worker or ``quisait notify``
+    sends it); without ``secret_key`` or ``public_url`` no link can be made: logged."""
+    settings = current_app.config["QUISAIT_SETTINGS"]
+    try:
+        with Outbox.open(settings) as outbox:
+            queue_confirmation(settings, outbox, prefs.person, prefs.email, prefs.lang,
+                               utc_now())
+    except ConfigError as exc:
+        log.warning("no confirmation email for %s: %s", prefs.person, exc)
 
 
 def _accept_language() -> str | None:

@@ -240,6 +240,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "digests": ("Expert digests: questions I could answer",
                 "Résumés d'expert : les questions auxquelles je pourrais répondre"),
     "saved": ("Saved.", "Enregistré."),
+    "confirm_email": ("Confirm this address", "Confirmer cette adresse"),
+    "confirm_email_question": ("Receive quisait's notifications at {address}?",
+                               "Recevoir les notifications de quisait à {address} ?"),
+    "email_confirmed": ("Confirmed: notifications now go to {address}.",
+                        "Confirmé : les notifications vont désormais à {address}."),
+    "email_pending": ("Waiting for confirmation: we sent a link to {address}; nothing goes "
+                      "there until it is followed. Not received? Save again (one a day).",
+                      "En attente de confirmation : un lien a été envoyé à {address} ; rien "
+                      "n'y part avant qu'il soit suivi. Pas reçu ? Enregistrez à nouveau "
+                      "(un par jour)."),
     "no_address": ("No address yet: nothing can reach you.",
                    "Pas encore d'adresse : rien ne peut vous parvenir."),
     "unsubscribe": ("Unsubscribe", "Se désabonner"),
