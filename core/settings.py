@@ -45,6 +45,9 @@ class Settings:
     model_languages: str = "en"
     semantic_floor: float = 0.25
     recency_half_life_days: float = 0.0
+    official_expired: str = "unmarked"
+    review_days: int = 180
+    review_notice_days: int = 14
     query_log: str = "hash"
     host: str = "127.0.0.1"
     port: int = 8080
@@ -117,6 +120,11 @@ class Settings:
             raise ConfigError("outbox_max_attempts must be at least 1")
         if self.outbox_retry_seconds < 0:
             raise ConfigError("outbox_retry_seconds must be 0 or more")
+        if self.official_expired not in ("unmarked", "outdated"):
+            raise ConfigError("official_expired must be unmarked or outdated; got "
+                              f"{self.official_expired!r}")
+        if not 1 <= self.review_days <= 3660 or not 0 <= self.review_notice_days <= 366:
+            raise ConfigError("review_days must be 1 to 3660 and review_notice_days 0 to 366")
         if not self.notify_timeout_seconds > 0:
             raise ConfigError("notify_timeout_seconds must be more than 0")
         for entry in self.webhook_allow_hosts.split(","):

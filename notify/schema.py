@@ -7,14 +7,12 @@ takes a file from version ``i`` to ``i + 1``.  Migrations are appended, never ed
 
 from __future__ import annotations
 
-import logging
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
-from core.errors import ConfigError
+from core.store import Migration, transaction
+from core.store import migrate as migrate_store
 
-logger = logging.getLogger(__name__)
+__all__ = ["MIGRATIONS", "Migration", "migrate", "transaction"]
 
 
 def _create_messages(db: sqlite3.Connection) -> None:
@@ -51,39 +49,11 @@ def _add_dropped_status(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX messages_due ON messages (status, next_attempt_at)")
 
 
-Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [_create_messages, _add_dropped_status]
-
-
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error): one writer at a time."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None,
             store: str = "outbox") -> int:
-    """Bring ``db`` forward to the newest schema, one version per transaction; its version.
-
-    ``migrations`` defaults to the outbox's; ``store`` names the file in messages.  Each
-    step reads ``PRAGMA user_version`` inside its own write transaction, so two processes
-    opening a new file at once apply each migration once.
-    """
-    steps = MIGRATIONS if migrations is None else migrations
-    while True:
-        with transaction(db):
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version > len(steps):
-                raise ConfigError(f"the {store} has schema version {version}, newer than "
-                                  f"this quisait knows ({len(steps)}): upgrade quisait")
-            if version == len(steps):
-                return version
-            steps[version](db)
-            db.execute(f"PRAGMA user_version = {version + 1}")
-        logger.info("%s schema migrated to version %d", store, version + 1)
+    """:func:`core.store.migrate` with the outbox's migrations by default (``store``
+    names the file in messages); the schema version reached."""
+    return migrate_store(db, MIGRATIONS if migrations is None else migrations, store)

@@ -177,6 +177,16 @@ def weekly_digests(settings: Settings, searcher: Any, now: datetime, store: Any,
             "skipped": sum(run.skipped.values())}
 
 
+def review_reminders(settings: Settings, searcher: Any, now: datetime, store: Any,
+                     outbox: Any) -> dict[str, int]:
+    """The daily step's review reminders (:func:`notify.reviews.run_review_reminders`)."""
+    from notify.reviews import run_review_reminders
+
+    run = run_review_reminders(settings, searcher, now, store=store, outbox=outbox)
+    return {"reminders": run.reminders, "queued": run.queued,
+            "skipped": sum(run.skipped.values())}
+
+
 def run_tick(settings: Settings, state: dict[str, Any], clock: Clock = utc_now,
              stop: threading.Event | None = None) -> dict[str, bool]:
     """One tick: the schedules due, then delivery.  Returns {step: ok} of what ran."""
@@ -216,6 +226,8 @@ def run_tick(settings: Settings, state: dict[str, Any], clock: Clock = utc_now,
                                           "queued": sum(1 for alert in run.alerts
                                                         if alert.queued),
                                           "skipped": sum(run.skipped.values())}
+                if schedule == "daily":
+                    counts["reviews"] = review_reminders(settings, searcher, now, store, outbox)
                 if schedule == "weekly":
                     counts["digests"] = weekly_digests(settings, searcher, now, store, outbox)
                 return counts

@@ -1,23 +1,31 @@
 """What KM leads curate, stored as data: pins (best bets), synonyms, official/outdated marks.
 
-It lives in ``curation.sqlite`` beside the catalog.  Nothing here decides
-ranking: :mod:`search.signals` applies it, in one place.
+It lives in ``curation.sqlite`` beside the catalog, its schema version in ``PRAGMA
+user_version`` (:func:`core.store.migrate`).  Nothing here decides ranking:
+:mod:`search.signals` applies it, in one place.
+
+Verified content: an ``official`` mark has an owner (the person who answers for it) and a
+review date.  Past that date it no longer counts as official (:meth:`Curation.marks`
+gives the marks in effect: by default the item falls back to unmarked; ``expired =
+"outdated"`` makes it outdated), until someone reviews it and sets a new date.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from core.store import open_store
+from core.store import Migration, migrate, open_store
 from indexer.analysis import fold
 
 MARKS = ("official", "outdated")
+EXPIRED = ("unmarked", "outdated")  # what an official mark past its review date becomes
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pins (
     id INTEGER PRIMARY KEY AUTOINCREMENT, pattern TEXT NOT NULL, item_id TEXT NOT NULL,
@@ -29,6 +37,24 @@ CREATE INDEX IF NOT EXISTS synonyms_normalised ON synonyms (normalised);
 CREATE TABLE IF NOT EXISTS marks (item_id TEXT PRIMARY KEY, mark TEXT NOT NULL,
     marked_by TEXT, marked TEXT NOT NULL);
 """
+
+
+def _create(db: sqlite3.Connection) -> None:
+    # version 1: the tables as they were before versions (IF NOT EXISTS: a file of then
+    # already has them)
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _add_owner_and_review(db: sqlite3.Connection) -> None:
+    # version 2: an official mark's owner and review date (marks of before have neither:
+    # they stay official until someone sets a date)
+    db.execute("ALTER TABLE marks ADD COLUMN owner TEXT")
+    db.execute("ALTER TABLE marks ADD COLUMN review TEXT")
+
+
+MIGRATIONS: list[Migration] = [_create, _add_owner_and_review]
 _SPACES = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 
@@ -64,17 +90,48 @@ def _moment(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A curation mark on an item, as stored."""
+
+    item_id: str
+    mark: str                 # one of MARKS
+    marked_by: str | None
+    marked: datetime
+    owner: str | None = None  # who answers for an official item (its reviews)
+    review: date | None = None  # the date it must be reviewed by (official marks)
+
+    def expired(self, today: date) -> bool:
+        """An official mark whose review date has passed."""
+        return self.mark == "official" and self.review is not None and self.review < today
+
+    def as_json(self) -> dict[str, object]:
+        return {"item_id": self.item_id, "mark": self.mark, "owner": self.owner,
+                "review": self.review.isoformat() if self.review else None,
+                "marked_by": self.marked_by, "marked": self.marked.isoformat()}
+
+
+def _mark(row: tuple[str, str, str | None, str, str | None, str | None]) -> Mark:
+    item_id, mark, marked_by, marked, owner, review = row
+    return Mark(item_id, mark, marked_by, datetime.fromisoformat(marked), owner,
+                date.fromisoformat(review) if review else None)
+
+
 class Curation:
     """Pins, synonyms and marks of a data folder.  Safe to share across threads."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, expired: str = "unmarked") -> None:
+        if expired not in EXPIRED:
+            raise ValueError(f"expired must be one of {', '.join(EXPIRED)}")
         self._lock = threading.Lock()
-        self.db = open_store(path, _SCHEMA)
+        self.expired_becomes = expired
+        self.db = open_store(path, "")
+        self.schema_version = migrate(self.db, MIGRATIONS, "curation store")
 
     @classmethod
-    def open(cls, folder: Path) -> Curation:
+    def open(cls, folder: Path, expired: str = "unmarked") -> Curation:
         folder.mkdir(parents=True, exist_ok=True)
-        return cls(folder / "curation.sqlite")
+        return cls(folder / "curation.sqlite", expired)
 
     def close(self) -> None:
         self.db.close()
@@ -151,17 +208,47 @@ class Curation:
 
     # -- marks ------------------------------------------------------------------------------
 
-    def mark(self, item_id: str, mark: str | None, marked_by: str | None = None) -> None:
-        """Mark an item official or outdated; ``None`` removes the mark."""
+    def mark(self, item_id: str, mark: str | None, marked_by: str | None = None,
+             owner: str | None = None, review: date | None = None) -> None:
+        """Mark an item official (with its ``owner`` and ``review`` date, if given) or
+        outdated; ``None`` removes the mark."""
         if mark is not None and mark not in MARKS:
             raise ValueError(f"unknown mark {mark!r} (valid: {', '.join(MARKS)})")
+        if mark != "official" and (owner is not None or review is not None):
+            raise ValueError("only an official mark has an owner and a review date")
         with self._lock:
             if mark is None:
                 self.db.execute("DELETE FROM marks WHERE item_id = ?", (item_id,))
             else:
-                self.db.execute("INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?)",
-                                (item_id, mark, marked_by, datetime.now(UTC).isoformat()))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO marks (item_id, mark, marked_by, marked, owner, "
+                    "review) VALUES (?, ?, ?, ?, ?, ?)",
+                    (item_id, mark, marked_by, datetime.now(UTC).isoformat(), owner,
+                     review.isoformat() if review else None))
 
-    def marks(self) -> dict[str, str]:
+    def get_mark(self, item_id: str) -> Mark | None:
+        """The stored mark of an item (expired or not), if any."""
         with self._lock:
-            return dict(self.db.execute("SELECT item_id, mark FROM marks").fetchall())
+            row = self.db.execute("SELECT item_id, mark, marked_by, marked, owner, review "
+                                  "FROM marks WHERE item_id = ?", (item_id,)).fetchone()
+        return _mark(row) if row else None
+
+    def all_marks(self) -> list[Mark]:
+        """Every stored mark, by review date (those without one last), then item."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT item_id, mark, marked_by, marked, owner, review FROM marks "
+                "ORDER BY review IS NULL, review, item_id").fetchall()
+        return [_mark(row) for row in rows]
+
+    def marks(self, today: date | None = None) -> dict[str, str]:
+        """item id -> the mark in effect ``today``: an official mark past its review date
+        is left out (or counts as outdated, as the store was opened to do)."""
+        today = today or datetime.now(UTC).date()
+        effective: dict[str, str] = {}
+        for mark in self.all_marks():
+            if not mark.expired(today):
+                effective[mark.item_id] = mark.mark
+            elif self.expired_becomes == "outdated":
+                effective[mark.item_id] = "outdated"
+        return effective

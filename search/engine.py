@@ -147,6 +147,7 @@ class Hit:
     thread_title: str = ""
     accepted: bool = False
     pinned: bool = False
+    mark: str | None = None  # the curation mark in effect (official, outdated)
     highlights: tuple[tuple[int, int], ...] = ()  # query words in the snippet (start, end)
     explanation: dict[str, float] = field(default_factory=dict, compare=False)
 
@@ -185,8 +186,8 @@ class Searcher:
         vectors = shared_vectors(settings) if settings.embeddings else None
         query_log = (QueryLog.open(settings.data_dir, settings.query_log)
                      if settings.query_log != "off" else None)
-        searcher = cls(settings, catalog, fulltext, vectors, Curation.open(settings.data_dir),
-                       query_log)
+        curation = Curation.open(settings.data_dir, settings.official_expired)
+        searcher = cls(settings, catalog, fulltext, vectors, curation, query_log)
         searcher._follow_vectors = settings.embeddings
         searcher.warm_up()
         return searcher
@@ -498,7 +499,8 @@ class Searcher:
         # the catalog has the last word on an item's group (an index may lag behind it)
         candidates = [self._candidate(facts[r], s) for r, s in fused
                       if r in facts and facts[r].group in allowed]
-        scored = (signals.rerank(candidates, self.curation.marks(), now,
+        marks = self.curation.marks(now.date())  # those in effect today
+        scored = (signals.rerank(candidates, marks, now,
                                  self.settings.recency_half_life_days) if rerank
                   else [(c, c.score, {}) for c in candidates])
         positions = self._positions(rankings)
@@ -508,7 +510,8 @@ class Searcher:
         chosen = (pins + explained)[:limit]
         items = self.catalog.items_by_rowid(rowid for rowid, _, _ in chosen)
         terms = parsed.positive_terms()
-        return [self._hit(items[rowid], facts[rowid], score, terms, explanation)
+        return [self._hit(items[rowid], facts[rowid], score, terms, explanation,
+                          marks.get(items[rowid].id))
                 for rowid, score, explanation in chosen if rowid in items and rowid in facts]
 
     @staticmethod
@@ -542,7 +545,7 @@ class Searcher:
         return explanations
 
     def _hit(self, item: Item, facts: Facts, score: float, terms: tuple[str, ...],
-             explanation: dict[str, float]) -> Hit:
+             explanation: dict[str, float], mark: str | None = None) -> Hit:
         author = self.people.get(item.author or "")
         group = self.groups.get(item.group)
         group_name = group.name if group else ("company feed" if item.group == COMPANY_FEED
@@ -554,4 +557,4 @@ class Searcher:
                    author_name=author.name if author else None, created=item.created,
                    score=score, parent=item.parent, accepted=facts.accepted,
                    thread_title=facts.thread_title,
-                   pinned="pinned" in explanation, explanation=explanation)
+                   pinned="pinned" in explanation, mark=mark, explanation=explanation)

@@ -33,7 +33,8 @@ MIN_ROLE = {
     "DELETE /api/v1/follows/<path:follow_id>": USER,
     "GET /api/v1/me/notifications": USER, "PUT /api/v1/me/notifications": USER,
     "GET /api/v1/km/unanswered": KM, "GET /api/v1/marks": KM,
-    "PUT /api/v1/marks/<path:item_id>": KM, "GET /api/v1/pins": KM, "POST /api/v1/pins": KM,
+    "PUT /api/v1/marks/<path:item_id>": USER,  # authors and owners: theirs
+    "GET /api/v1/pins": KM, "POST /api/v1/pins": KM,
     "DELETE /api/v1/pins/<int(max=2147483647):pin_id>": KM,
     "GET /api/v1/synonyms": KM, "POST /api/v1/synonyms": KM,
     "DELETE /api/v1/synonyms/<int(max=2147483647):set_id>": KM,
@@ -49,6 +50,8 @@ MIN_ROLE = {
     "GET /topics": USER, "GET /topics/<path:topic_id>": USER,
     "POST /follows": USER, "GET /me/follows": USER,
     "POST /me/follows/<path:follow_id>": USER, "POST /me/notifications": USER,
+    "POST /posts/<path:item_id>/mark": USER, "GET /reviews": USER,
+    "GET /api/v1/reviews": USER,
     "GET /km": KM, "POST /pins": KM, "POST /topics": KM,
     "POST /topics/<path:topic_id>/delete": KM, "POST /topics/<path:topic_id>/edit": KM,
     "POST /topics/<path:topic_id>/pins": KM, "POST /topics/<path:topic_id>/synonyms": KM,

@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         follows,
         km,
         operations,
+        verified,
     )
     from web.api import api
     from web.auth import page_viewer

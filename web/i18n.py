@@ -41,6 +41,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "in_thread": ("In reply to", "En réponse à"),
     "back": ("Back to search", "Retour à la recherche"),
     "official": ("Official", "Officiel"),
+    # verified content: official marks with an owner and a review date
+    "verification": ("Verification", "Vérification"),
+    "owned_by": ("owner: {name}", "responsable : {name}"),
+    "owner": ("Owner", "Responsable"),
+    "review_by": ("review by", "à revoir avant le"),
+    "review_overdue": ("Review overdue: no longer official", "Revue en retard : plus officiel"),
+    "due_soon": ("due soon", "bientôt"),
+    "mark_official": ("Mark official", "Marquer officiel"),
+    "mark_reviewed": ("Reviewed: keep official", "Revu : garder officiel"),
+    "mark_outdated": ("Mark outdated", "Marquer obsolète"),
+    "remove_mark": ("Remove the mark", "Retirer la marque"),
+    "reviews": ("Reviews", "Revues"),
+    "reviews_help_km": ("Official content past or near its review date, among what you may "
+                        "read. Past the date it no longer counts as official.",
+                        "Contenus officiels dont la date de revue approche ou est passée, "
+                        "parmi ce que vous pouvez lire. Passé la date, ils ne comptent plus "
+                        "comme officiels."),
+    "reviews_help": ("Official content you own or wrote whose review date is near or past.",
+                     "Les contenus officiels dont vous êtes responsable ou l'auteur, à revoir "
+                     "bientôt ou en retard."),
+    "no_reviews": ("Nothing to review.", "Rien à revoir."),
+    "item": ("Item", "Contenu"),
     "outdated": ("Outdated", "Obsolète"),
     "error": ("Something went wrong", "Une erreur est survenue"),
     "not_found": ("Nothing here, or nothing you may read.",

@@ -155,15 +155,23 @@ def list_marks() -> Any:
 
 
 @api.put("/marks/<path:item_id>")
-@require_roles(*KM_ROLES)
+@require_roles()
 def set_mark(item_id: str) -> Any:
-    """Mark an item ``official`` or ``outdated``; ``{"mark": null}`` removes the mark."""
+    """Mark an item ``official`` (with ``owner`` and ``review``: a date) or ``outdated``;
+    ``{"mark": null}`` removes the mark.  KM leads on any item they may read; an item's
+    author and an official mark's owner on theirs (see :mod:`web.verified`)."""
+    from web.verified import change_mark
+
     viewer = api_viewer()
     data = params.json_object()
     mark = data.get("mark")
     if mark is not None and mark not in MARKS:
         raise InvalidParameter("mark", f"must be one of {', '.join(MARKS)} or null",
                                valid=list(MARKS))
-    item = readable_item(item_id, viewer)
-    searcher().curation.mark(item.id, mark, marked_by=viewer.id)
-    return jsonify({"item_id": item.id, "mark": mark})
+    found = searcher()
+    item = readable_item(item_id, viewer, found)
+    after = change_mark(found, viewer, item, mark or "remove", data.get("owner"),
+                        data.get("review"))
+    return jsonify({"item_id": item.id, "mark": after.mark if after else None,
+                    "owner": after.owner if after else None,
+                    "review": after.review.isoformat() if after and after.review else None})

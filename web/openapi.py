@@ -44,7 +44,9 @@ PIN_BODY = _body({"pattern": TEXT, "item_id": TEXT,
                  ["pattern", "item_id"])
 SYNONYMS_BODY = _body({"expressions": {"type": "array", "items": TEXT, "minItems": 2,
                                        "maxItems": 50}}, ["expressions"])
-MARK_BODY = _body({"mark": {"enum": ["official", "outdated", None]}}, ["mark"])
+MARK_BODY = _body({"mark": {"enum": ["official", "outdated", None]},
+                   "owner": {"type": "string", "maxLength": 200},
+                   "review": {"type": "string", "format": "date"}}, ["mark"])
 WORDS = {"type": "array", "items": TEXT, "maxItems": 50}
 TOPIC_FIELDS = {"id": TEXT, "name_fr": TEXT, "name_en": TEXT,
                 "description": {"type": "string", "maxLength": 2000},
@@ -100,8 +102,11 @@ OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] 
     ("/synonyms/{set_id}", "delete", "Remove a synonym set", "km_lead",
      [_param("set_id", "integer", "set id", True, "path", **ROW_ID)], None, "204"),
     ("/marks", "get", "Official/outdated marks on readable items", "km_lead", [], None, "200"),
-    ("/marks/{item_id}", "put", "Mark an item official or outdated (null removes)", "km_lead",
+    ("/marks/{item_id}", "put", "Mark an item official (owner, review date) or outdated; null "
+     "removes (KM leads; an item's author and an official mark's owner on theirs)", "any",
      [ITEM_ID], MARK_BODY, "200"),
+    ("/reviews", "get", "Official items due for review that the viewer may read (theirs "
+     "unless a KM lead)", "any", [], None, "200"),
     ("/experts", "get", "People who know most about q, with their evidence", "any",
      [SEARCH_PARAMS[0], MODE,
       _param("limit", "integer", "experts", minimum=1, maximum=50, default=10),

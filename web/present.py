@@ -53,7 +53,8 @@ def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
         "group": {"id": hit.group, "name": hit.group_name},
         "author": {"id": hit.author, "name": hit.author_name} if hit.author else None,
         "created": hit.created.isoformat(), "score": round(hit.score, 6),
-        "accepted": hit.accepted, "pinned": hit.pinned, "url": f"/posts/{hit.id}",
+        "accepted": hit.accepted, "pinned": hit.pinned, "mark": hit.mark,
+        "url": f"/posts/{hit.id}",
     }
     if explain:
         data["explanation"] = hit.explanation
