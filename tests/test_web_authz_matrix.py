@@ -46,6 +46,7 @@ MIN_ROLE = {
     "POST /api/v1/admin/outbox/<path:message_id>/requeue": ADMIN,
     "GET /admin/operations": ADMIN, "POST /admin/outbox/<path:message_id>/requeue": ADMIN,
     "GET /search": USER, "GET /ask": USER, "POST /introductions": USER,
+    "GET /people": USER, "GET /api/v1/people": USER,
     "GET /people/<path:person_id>": USER, "GET /posts/<path:item_id>": USER,
     "GET /topics": USER, "GET /topics/<path:topic_id>": USER,
     "POST /follows": USER, "GET /me/follows": USER,

@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web import (  # noqa: F401
         audit_api,
         dashboard,
+        directory,
         expert_pages,
         experts_api,
         follow_pages,
