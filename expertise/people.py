@@ -56,6 +56,7 @@ class PersonPage:
     similar: tuple[Person, ...]
     activity: dict[str, int]
     last_activity: datetime | None
+    hidden_topics: tuple[str, ...] = ()  # topics the person hid (listed to them only)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,11 +109,14 @@ def person_page(finder: ExpertFinder, person_id: str, viewer: Person,
     if person is None:
         return None
     catalog = finder.searcher.catalog
+    choices = finder.searcher.profiles.choices(person_id)
     items = [i for i in catalog.items_by_author(person_id) if i.group in allowed]
-    topics = _topics(finder, items, allowed)
+    shown = _topics(finder, items, allowed)
+    topics = tuple(t for t in shown if not choices.hides(t.name))  # hidden by the person
     names = [t.name for t in topics]
-    declared = tuple(person.skills)
+    declared = tuple(person.skills)  # with the suggestions they accepted
     suggestions = tuple(n for n in names if not any(_matches(s, n) for s in declared)
+                        and not choices.dismissed_skill(n)
                         )[:SUGGESTIONS] if show_suggestions else ()
     declared_only = tuple(s for s in declared if not any(_matches(s, n) for n in names)
                           and not _written_about(s, items))
@@ -124,7 +128,8 @@ def person_page(finder: ExpertFinder, person_id: str, viewer: Person,
     return PersonPage(person=person, state=person_state(person), topics=topics, declared=declared,
                       suggestions=suggestions, declared_only=declared_only, groups=groups,
                       similar=_similar(finder, person, names, viewer),
-                      activity=dict(kinds), last_activity=items[0].created if items else None)
+                      activity=dict(kinds), last_activity=items[0].created if items else None,
+                      hidden_topics=choices.hidden_topics if viewer.id == person_id else ())
 
 
 def _topics(finder: ExpertFinder, items: list[Item],

@@ -35,6 +35,7 @@ from search.curation import Curation
 from search.facts import Facts, item_facts
 from search.fusion import FUSIONS, fuse
 from search.lexical import LexicalView
+from search.profiles import ProfileStore
 from search.query import ParsedQuery, Phrase, parse_query, words_query
 from search.querylog import QueryLog
 from search.semantic import SemanticRetriever
@@ -167,7 +168,14 @@ class Searcher:
         self.vectors = vectors
         self.curation = curation or Curation(None)
         self.query_log = query_log
-        self._generation, self.people, self.groups = _entities(catalog)
+        # what people chose on their own profile, over the records (open() gives the
+        # data folder's store; an empty one in memory otherwise)
+        self.profiles = ProfileStore(None)
+        self._profile_version = -1
+        self.people: dict[str, Person] = {}
+        self.groups: dict[str, Group] = {}
+        self._generation = -1
+        self._refresh_people()
         self._whoosh: Any = None
         self._view: LexicalView | None = None
         self._follow_vectors = False  # pick up new versions of the shared vector index
@@ -189,6 +197,7 @@ class Searcher:
         curation = Curation.open(settings.data_dir, settings.official_expired)
         searcher = cls(settings, catalog, fulltext, vectors, curation, query_log)
         searcher._follow_vectors = settings.embeddings
+        searcher.use_profiles(ProfileStore.open(settings.data_dir))
         searcher.warm_up()
         return searcher
 
@@ -209,10 +218,17 @@ class Searcher:
                  trace: TracebackType | None) -> None:
         self.close()
 
+    def use_profiles(self, store: ProfileStore) -> None:
+        """Apply ``store``'s profile choices to the people from now on."""
+        self.profiles.close()
+        self.profiles, self._profile_version = store, -1
+        self._refresh_people()
+
     def close(self) -> None:
         if self._whoosh is not None:
             self._whoosh.close()
         self.curation.close()
+        self.profiles.close()
         if self.query_log is not None:
             self.query_log.close()
         self.catalog.close()
@@ -250,9 +266,16 @@ class Searcher:
 
     def _refresh_people(self) -> None:
         """Reload people and groups when one has changed (memberships included), so a
-        person added to or removed from a group sees it on the next search."""
-        if self.catalog.entity_generation() != self._generation:
-            self._generation, self.people, self.groups = _entities(self.catalog)
+        person added to or removed from a group sees it on the next search; and when
+        someone changed their profile choices (accepted skills, opting out)."""
+        version = self.profiles.version()
+        if (self.catalog.entity_generation() != self._generation
+                or version != self._profile_version):
+            self._generation, people, self.groups = _entities(self.catalog)
+            choices = self.profiles.everyone()
+            self.people = ({ident: self.profiles.apply(person, choices.get(ident))
+                            for ident, person in people.items()} if choices else people)
+            self._profile_version = version
 
     def _person(self, viewer: str | Person | None) -> Person | None:
         """The viewer as the catalog knows them now: a ``Person`` handed in is looked up

@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         follows,
         km,
         operations,
+        profile_pages,
         verified,
     )
     from web.api import api

@@ -40,9 +40,13 @@ AUDITED = {
     "pages.create_topic": "topic.create", "pages.edit_topic": "topic.update",
     "pages.delete_topic": "topic.delete",
     "pages.requeue_page": "outbox.requeue", "api.requeue_api": "outbox.requeue",
+    "pages.profile_skill": "profile.skill", "api.my_profile_skill": "profile.skill",
+    "pages.profile_topic": "profile.topic", "api.my_profile_topic": "profile.topic",
+    "pages.profile_ranking": "profile.ranking", "api.my_profile_ranking": "profile.ranking",
 }
 # request fields worth a word in the detail (never a body of records)
-DETAIL_FIELDS = ("pattern", "item_id", "mark", "expressions", "type", "name_en", "id")
+DETAIL_FIELDS = ("pattern", "item_id", "mark", "expressions", "type", "name_en", "id",
+                 "skill", "topic", "action", "opted_out")
 SUMMARY_FIELDS = ("read", "added", "updated", "unchanged", "deleted")
 # actions whose request names the item they change (``item_id`` in the path or body)
 ITEM_ACTIONS = ("pin.add", "mark.set")

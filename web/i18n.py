@@ -99,6 +99,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "declared": ("Declared skills", "Compétences déclarées"),
     "declared_only": ("Declared, with nothing written on it yet",
                       "Déclaré, sans écrit sur le sujet pour l'instant"),
+    # profiles people tend themselves (web.profile_pages)
+    "accept_skill": ("Add to my skills", "Ajouter à mes compétences"),
+    "dismiss_skill": ("Not for me", "Pas pour moi"),
+    "hide_topic": ("Hide", "Masquer"),
+    "show_topic": ("Show again", "Réafficher"),
+    "hidden_topics": ("Hidden from your page", "Masqués de votre page"),
+    "opt_out": ("Do not suggest me as an expert", "Ne pas me suggérer comme expert"),
+    "opt_back_in": ("Suggest me again", "Me suggérer à nouveau"),
+    "you_opted_out": ("You are not suggested as an expert.",
+                      "Vous n'êtes pas suggéré comme expert."),
     "suggestions": ("Suggested for the profile", "Suggestions pour le profil"),
     "suggestions_help": ("Shown only to this person and to KM leads: subjects their "
                          "writing demonstrates that the profile does not declare.",

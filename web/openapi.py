@@ -121,6 +121,18 @@ OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] 
              maxLength=200),
       _param("page", "integer", "page of people", minimum=1, maximum=100, default=1)],
      None, "200"),
+    ("/me/profile", "get", "The token's person's skills (declared and accepted), dismissed "
+     "suggestions, hidden topics, opt-out", "any", [], None, "200"),
+    ("/me/profile/skills", "post", "Accept or dismiss a skill suggested now, or undo a choice",
+     "any", [], _body({"skill": TEXT, "action": {"enum": ["accept", "dismiss", "undo"]}},
+                      ["skill", "action"]), "200"),
+    ("/me/profile/topics", "post", "Hide a demonstrated topic from the person's page, or show "
+     "it again", "any", [], _body({"topic": TEXT, "action": {"enum": ["hide", "show"]}},
+                                  ["topic", "action"]), "200"),
+    ("/me/profile/ranking", "put", "Opt out of expert ranking, or back in", "any", [],
+     _body({"opted_out": {"type": "boolean"}}, ["opted_out"]), "200"),
+    ("/profiles", "get", "Skills people accepted and their opt-outs, for the network to take "
+     "back", "connector or admin", [], None, "200"),
     ("/people/{person_id}", "get", "A person's expertise (404 when not visible)", "any",
      [_param("person_id", "string", "person id", True, "path")], None, "200"),
     ("/route", "post", "Answered look-alikes and who to ask for a question", "any",
