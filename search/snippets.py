@@ -6,15 +6,26 @@ import functools
 import re
 from collections.abc import Iterable
 
-from indexer.analysis import analyze, fold
+from indexer.analysis import analyze, fold, stop_words
 
 SNIPPET_CHARS = 240
 _WORD = re.compile(r"\w+")
 
 
+_STOP = frozenset(fold(w) for lang in ("fr", "en") for w in stop_words(lang))
+
+
+def query_words(terms: Iterable[str]) -> frozenset[str]:
+    """The folded words of the query terms worth showing: not the stop words of either
+    language ("de" in "notes de frais"), unless the query has nothing else."""
+    words = {fold(w.lower()) for term in terms for w in _WORD.findall(term) if len(w) > 1}
+    content = {w for w in words if w not in _STOP}
+    return frozenset(content or words)
+
+
 def snippet(text: str, terms: Iterable[str], size: int = SNIPPET_CHARS) -> str:
     """A window of ``text`` around the densest run of query words (accent- and case-blind)."""
-    words = {fold(w.lower()) for term in terms for w in _WORD.findall(term) if len(w) > 1}
+    words = query_words(terms)
     folded = fold(text.lower())
     positions = [m.start() for m in _whole_words(frozenset(words)).finditer(folded)]
     start = _densest_start(positions, size) if positions else 0
@@ -49,13 +60,15 @@ def _densest_start(positions: list[int], size: int) -> int:
 
 def highlights(text: str, terms: Iterable[str]) -> tuple[tuple[int, int], ...]:
     """(start, end) offsets in ``text`` of the words that match a query term: same word,
-    or the same analysed form in either language (équipes matches équipe)."""
-    wanted = {fold(w.lower()) for term in terms for w in _WORD.findall(term) if len(w) > 1}
+    or the same analysed form in either language (équipes matches équipe); stop words
+    only when the query is made of nothing else."""
+    wanted = query_words(terms)
     stems = frozenset().union(*map(_stems, wanted))
     spans = []
     for match in _WORD.finditer(text):
         word = fold(match.group().lower())
-        if len(word) > 1 and (word in wanted or not _stems(word).isdisjoint(stems)):
+        if len(word) > 1 and (word in wanted or (word not in _STOP
+                                                  and not _stems(word).isdisjoint(stems))):
             spans.append((match.start(), match.end()))
     return tuple(spans)
 

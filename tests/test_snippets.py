@@ -20,3 +20,14 @@ def test_highlights_are_accent_case_and_stem_blind():
     marked = [text[a:b] for a, b in highlights(text, ["equipe", "kubernetes"])]
     assert marked == ["Équipes", "équipe", "KUBERNETES"]
     assert highlights(text, ["absent"]) == ()
+
+
+def test_stop_words_are_not_highlighted_unless_the_query_is_only_them():
+    text = "Pour les notes de frais de déplacement, voir la note de service. The end of it."
+    shown = [text[a:b] for a, b in highlights(text, ["notes de frais"])]
+    assert shown == ["notes", "frais", "note"]  # "de" in the query, never highlighted
+    assert [text[a:b] for a, b in highlights(text, ["the end of"])] == ["end"]
+    assert [text[a:b] for a, b in highlights(text, ["de"])] == ["de", "de", "de"]
+    # the window goes to the content words too, not to the first "de"
+    long = "de " * 200 + "notes de frais"
+    assert "notes de frais" in snippet(long, ["notes de frais"], size=60)
