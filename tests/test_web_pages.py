@@ -110,3 +110,20 @@ def test_km_lead_pins_a_result_from_the_page(app):
     assert response.status_code == 302
     first = employee.get(url).get_data(as_text=True).split('<li class="hit', 1)[1]
     assert first.startswith(" pinned") and f'href="/posts/{last}?' in first.split("</li>")[0]
+
+
+def test_counts_and_numbers_follow_the_language(shared_app):
+    """CLDR plural rules and number formats (Babel): French says "1 élément" and
+    "0 élément", "12,5 %"; English "1 item", "2 items", "12.5%"."""
+    from web.i18n import percent, plural
+
+    with shared_app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert [plural("items", n) for n in (0, 1, 2)] == ["0 élément", "1 élément",
+                                                           "2 éléments"]
+        assert percent(0.125) == "12,5\xa0%" and percent(0.5, 0) == "50\xa0%"
+    with shared_app.test_request_context(headers={"Accept-Language": "en"}):
+        assert [plural("items", n) for n in (0, 1, 2)] == ["0 items", "1 item", "2 items"]
+        assert percent(0.125) == "12.5%"
+    page = signed_in(shared_app, "p-julien").get("/people/p-karim",
+                                                 headers={"Accept-Language": "en"})
+    assert " 1 items" not in page.get_data(as_text=True)

@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.api import api
     from web.auth import page_viewer
     from web.errors import register_error_handlers
-    from web.i18n import language, translate
+    from web.i18n import language, number, percent, plural, translate
     from web.pages import pages
     from web.ratelimit import configure_rate_limits
     from web.security import configure, csrf_token
@@ -65,7 +65,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             viewer = page_viewer()
         except QuisaitError:  # an error page while the indexes are not ready
             viewer = None
-        return {"t": translate, "lang": language(), "csrf_token": csrf_token, "viewer": viewer}
+        return {"t": translate, "lang": language(), "csrf_token": csrf_token, "viewer": viewer,
+                "number": number, "percent": percent, "plural": plural}
 
     return app
 

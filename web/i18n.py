@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
 from flask import request, session
 
 LANGUAGES = ("en", "fr")
@@ -330,3 +332,37 @@ def translate(key: str, **values: object) -> str:
     english, french = MESSAGES.get(key, (key, key))
     text = french if language() == "fr" else english
     return text.format(**values) if values else text
+
+
+# counts and numbers: CLDR plural rules and number formats through Babel, not a
+# hand-kept table ("1 élément", "0 élément" in French; "12,5 %" there, "12.5%" in English)
+PLURALS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    # key: ((English one, other), (French one, other)); {n} is the formatted count
+    "items": (("{n} item", "{n} items"), ("{n} élément", "{n} éléments")),
+    "searches": (("{n} search", "{n} searches"), ("{n} recherche", "{n} recherches")),
+    "people": (("{n} person", "{n} people"), ("{n} personne", "{n} personnes")),
+    "questions": (("{n} question", "{n} questions"), ("{n} question", "{n} questions")),
+}
+
+
+def _locale() -> Locale:
+    return Locale.parse(language())
+
+
+def number(value: float, digits: int = 1) -> str:
+    """``value`` in the page's language, at most ``digits`` decimals (1 234,5 / 1,234.5)."""
+    return format_decimal(round(value, digits), locale=_locale(), decimal_quantization=False)
+
+
+def percent(share: float, digits: int = 1) -> str:
+    """A share (0.125) as a percentage in the page's language: "12,5 %" / "12.5%"."""
+    return format_percent(round(share, digits + 2), locale=_locale(),
+                          decimal_quantization=False)
+
+
+def plural(key: str, count: int) -> str:
+    """"{n} item(s)" with the plural form the language's CLDR rule gives ``count``."""
+    english, french = PLURALS[key]
+    one, other = french if language() == "fr" else english
+    form = _locale().plural_form(count)
+    return (one if form == "one" else other).format(n=number(count, 0))
