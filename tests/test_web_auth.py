@@ -16,7 +16,8 @@ from web import TokenStore, create_app
 
 PUBLIC = {"/healthz", "/readyz", "/signin", "/api/v1/openapi.json", "/static/<path:filename>",
           "/", "/lang", "/signout",
-          "/unsubscribe"}  # the signed token is the authority (tests/test_web_follows.py)
+          "/unsubscribe", "/confirm-email"}  # the signed token is the authority
+# (tests/test_web_follows.py)
 
 
 def test_only_the_hash_is_stored(tmp_path):
