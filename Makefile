@@ -18,12 +18,20 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 # Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; never
-# `playwright install`, which downloads a browser of its own)
+# `playwright install`, which downloads a browser of its own), and Debian's nginx for the
+# deployment test (tests/test_nginx.py runs deploy/nginx/quisait.conf on the loopback);
+# a policy-rc.d during the install keeps the package's own service (every interface's
+# port 80) from starting
 browser:
-	command -v chromium >/dev/null || { \
-	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	{ command -v chromium >/dev/null && test -x /usr/sbin/nginx; } || { \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); made=; \
+	  if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\nexit 101\n' | $$sudo tee /usr/sbin/policy-rc.d >/dev/null; \
+	    $$sudo chmod +x /usr/sbin/policy-rc.d; made=1; fi; \
 	  $$sudo apt-get update -q && \
-	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+	    chromium-driver nginx; status=$$?; \
+	  [ -z "$$made" ] || $$sudo rm -f /usr/sbin/policy-rc.d; exit $$status; }
 
 demo: setup
 	$(BIN)/quisait --data-dir $(DEMO_DIR) demo

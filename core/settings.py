@@ -53,6 +53,7 @@ class Settings:
     port: int = 8080
     demo_login: bool = False
     trusted_header: str = ""
+    proxy_secret: str = ""
     secret_key: str = ""
     secure_cookies: bool = False
     max_request_bytes: int = 16_000_000

@@ -393,7 +393,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int,
 def _serve(settings: Settings, threads: int = 4) -> None:
     import waitress
 
-    from web import create_app
+    from web import create_app, waitress_options
 
     try:
         app = create_app(settings)
@@ -403,7 +403,7 @@ def _serve(settings: Settings, threads: int = 4) -> None:
     click.echo(f"quisait serving {settings.data_dir} at http://{shown}:{settings.port}/ "
                "(Ctrl-C to stop)")
     waitress.serve(app, host=settings.host, port=settings.port, threads=threads,
-                   ident="quisait")
+                   **waitress_options(settings))
 
 
 from quisait.expertise_cli import register as _register_expertise  # noqa: E402

@@ -87,8 +87,10 @@ def served(app: Flask) -> Iterator[str]:
     """``quisait serve`` in a thread: waitress on 127.0.0.1 and a free port; its URL."""
     import waitress
 
+    from web import waitress_options
+
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4,
-                                    ident="quisait")
+                                    **waitress_options(app.config["QUISAIT_SETTINGS"]))
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:

@@ -203,6 +203,48 @@ def test_behind_a_proxy_the_client_address_is_forwarded(sample_index, tmp_path):
     assert _sign_in_from(app, "198.51.100.9, 203.0.113.1") == 429
 
 
+def test_quisait_serve_hands_the_forwarded_headers_to_the_app(sample_index, tmp_path):
+    """Through waitress, as ``quisait serve`` runs it: waitress drops X-Forwarded-* by
+    default, which left every client behind a proxy with the proxy's one address."""
+    import http.client
+
+    from tests.test_browser import served
+
+    app = create_app(copy_settings(sample_index, tmp_path / "data", demo_login=True,
+                                   signin_rate=2, trusted_proxies=1))
+
+    def sign_in(port: int, forwarded: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("POST", "/signin", body="person=p-julien", headers={
+                "X-Forwarded-For": forwarded,
+                "Content-Type": "application/x-www-form-urlencoded"})
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    with served(app) as url:
+        port = int(url.rsplit(":", 1)[1])
+        assert [sign_in(port, "203.0.113.1") for _ in range(3)][2] == 429
+        assert sign_in(port, "203.0.113.2") != 429  # another client behind the proxy
+
+
+def test_with_a_proxy_secret_what_bypasses_the_proxy_is_refused(sample_index, tmp_path):
+    app = create_app(copy_settings(sample_index, tmp_path / "data",
+                                   trusted_header="X-Remote-User", proxy_secret="s3cret"))
+    client = app.test_client()
+    forged = {"X-Remote-User": "p-helene"}
+    for path in ("/search", "/api/v1/search?q=sap", "/people/p-karim"):
+        refused = client.get(path, headers=forged)
+        assert refused.status_code == 403, path
+        assert "Vasseur" not in refused.get_data(as_text=True)  # names nobody
+    assert client.get("/search", headers={**forged, "X-Quisait-Proxy": "guess"}
+                      ).status_code == 403
+    through = client.get("/search", headers={**forged, "X-Quisait-Proxy": "s3cret"})
+    assert through.status_code == 200 and "Vasseur" in through.get_data(as_text=True)
+    assert client.get("/healthz").status_code == 200
+
+
 def test_without_proxies_forwarded_addresses_are_ignored(limited):
     assert [_sign_in_from(limited, f"203.0.113.{n}") for n in range(3)] == [302, 302, 429]
 

@@ -3,9 +3,10 @@ installed into a fresh virtual environment without the checkout on the path, ind
 sample, serves its pages (templates and static files come with it) and answers a search.
 
 The slow test builds the wheel from a copy of this checkout's files (``pip wheel
---no-build-isolation``: nothing downloaded), makes a venv, installs the wheel there with ``--no-deps`` and reaches
-the third-party packages through a ``.pth`` line to this environment's site-packages (a
-path line: the checkout's editable-install hook in there is never run).
+--no-build-isolation``: nothing downloaded), makes a venv, installs the wheel there with
+``--no-deps`` and reaches the third-party packages through a ``.pth`` line to this
+environment's site-packages (a path line: the checkout's editable-install hook in there
+is never run).
 """
 
 from __future__ import annotations

@@ -82,6 +82,14 @@ def trust_proxies(app: Flask, proxies: int) -> None:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
+def waitress_options(settings: Settings) -> dict[str, Any]:
+    """What ``quisait serve`` hands waitress.  Behind proxies (``trusted_proxies``) the
+    X-Forwarded-* headers must reach the app, whose ProxyFix reads them: waitress removes
+    them by default, which left every client behind nginx with the proxy's address."""
+    return {"ident": "quisait",
+            "clear_untrusted_proxy_headers": settings.trusted_proxies == 0}
+
+
 def healthz() -> Any:
     """The process answers."""
     return jsonify({"status": "ok"})

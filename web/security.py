@@ -1,11 +1,19 @@
-"""Security headers on every response, CSRF tokens on every form, cookie settings."""
+"""Security headers on every response, CSRF tokens on every form, cookie settings, and
+(with ``proxy_secret``) the refusal of every request that did not come through the proxy.
+
+Behind an authenticating reverse proxy (``trusted_header``), whoever reaches quisait
+directly could name anyone in that header.  The proxy therefore also sends
+``X-Quisait-Proxy: <proxy_secret>``; when the setting is on, a request without it is
+refused (403) before anything reads the header, except the health probes, which tell
+nothing of the content.
+"""
 
 from __future__ import annotations
 
 import hmac
 import secrets
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, g, request, session
 
 from core.settings import Settings
 from web.errors import Forbidden
@@ -27,6 +35,8 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+PROXY_HEADER = "X-Quisait-Proxy"
+PROBES = ("/healthz", "/readyz")
 
 
 def csrf_token() -> str:
@@ -67,3 +77,14 @@ def configure(app: Flask, settings: Settings, secret_key: str) -> None:
         MAX_FORM_MEMORY_SIZE=min(settings.max_request_bytes, 500_000),
     )
     app.after_request(add_headers)
+    if settings.proxy_secret:
+        secret = settings.proxy_secret
+
+        def require_proxy() -> None:
+            if request.path in PROBES:
+                return
+            if not hmac.compare_digest(request.headers.get(PROXY_HEADER, ""), secret):
+                g.viewer = None  # the refusal page names nobody the request claimed to be
+                raise Forbidden("this server is reached through its proxy only")
+
+        app.before_request(require_proxy)
