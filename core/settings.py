@@ -53,6 +53,9 @@ class Settings:
     port: int = 8080
     demo_login: bool = False
     trusted_header: str = ""
+    metrics_loopback: bool = False
+    access_log_queries: bool = False
+    log_format: str = "text"
     proxy_secret: str = ""
     secret_key: str = ""
     secure_cookies: bool = False
@@ -121,6 +124,8 @@ class Settings:
             raise ConfigError("outbox_max_attempts must be at least 1")
         if self.outbox_retry_seconds < 0:
             raise ConfigError("outbox_retry_seconds must be 0 or more")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"log_format must be text or json; got {self.log_format!r}")
         if self.official_expired not in ("unmarked", "outdated"):
             raise ConfigError("official_expired must be unmarked or outdated; got "
                               f"{self.official_expired!r}")

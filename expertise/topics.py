@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import statistics
 import threading
 from collections import Counter
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidRecordError, NotFoundError
 from core.records import Person
-from core.store import open_store
+from core.store import Migration, migrate, open_store
 from indexer import topic_key
 from search import Hit, ParsedQuery
 from search.query import AnyOf, Filter, Node, Phrase, Term
@@ -36,6 +37,15 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (
     id TEXT PRIMARY KEY, data TEXT NOT NULL, updated TEXT NOT NULL, updated_by TEXT);
 """
+
+
+def _create(db: sqlite3.Connection) -> None:
+    # version 1: the table as it was before versions (IF NOT EXISTS: a file of then has it)
+    db.execute(_SCHEMA)
+
+
+# the schema version is ``PRAGMA user_version`` (:func:`core.store.migrate`)
+MIGRATIONS: list[Migration] = [_create]
 
 
 @dataclass(frozen=True)
@@ -116,7 +126,8 @@ class TopicStore:
     """``topics.sqlite``: one row per topic (thread-safe, one connection)."""
 
     def __init__(self, path: Path | None) -> None:
-        self.db = open_store(path, _SCHEMA, timeout=30)
+        self.db = open_store(path, "", timeout=30)
+        self.schema_version = migrate(self.db, MIGRATIONS, "topic store")
         self._lock = threading.Lock()
 
     @classmethod

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +167,8 @@ class Catalog:
             yield generation
             if self.db.total_changes != changes:
                 self.set_meta("generation", str(generation))
+                # when the content last changed (the metrics' age of the last ingest)
+                self.set_meta("generation_at", datetime.now(UTC).isoformat())
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

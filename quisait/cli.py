@@ -47,13 +47,16 @@ def _fail(exc: QuisaitError) -> None:
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose: int) -> None:
     """quisait: who knows what, and where it is written."""
+    from web.observability import configure_logging
+
     levels = {0: logging.WARNING, 1: logging.INFO}
-    logging.basicConfig(level=levels.get(verbose, logging.DEBUG),
-                        format="%(levelname)s %(name)s: %(message)s")
     try:
-        ctx.obj = {"settings": load_settings(config, data_dir=data_dir)}
+        settings = load_settings(config, data_dir=data_dir)
     except QuisaitError as exc:
+        logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
         _fail(exc)
+    configure_logging(levels.get(verbose, logging.DEBUG), settings.log_format)
+    ctx.obj = {"settings": settings}
 
 
 @cli.command()
@@ -399,6 +402,7 @@ def _serve(settings: Settings, threads: int = 4) -> None:
         app = create_app(settings)
     except QuisaitError as exc:
         _fail(exc)
+    logging.getLogger("quisait.access").setLevel(logging.INFO)  # a line per request
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     click.echo(f"quisait serving {settings.data_dir} at http://{shown}:{settings.port}/ "
                "(Ctrl-C to stop)")
@@ -429,6 +433,11 @@ cli.add_command(feeds_group)
 from quisait.outbox_cli import outbox_group  # noqa: E402
 
 cli.add_command(outbox_group)
+
+from quisait.backup_cli import backup_command, restore_command  # noqa: E402
+
+cli.add_command(backup_command)
+cli.add_command(restore_command)
 
 
 def main() -> None:

@@ -33,6 +33,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from core.store import Migration, migrate
+
 log = logging.getLogger(__name__)
 
 VIEWER_MODES = ("hash", "none")
@@ -52,6 +54,19 @@ CREATE TABLE IF NOT EXISTS clicks (
     at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS clicks_search ON clicks (search_id);
 """
+
+
+def _create(db: sqlite3.Connection) -> None:
+    # version 1: the tables as they were before versions (IF NOT EXISTS: a file of then
+    # already has them)
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+# the schema version is ``PRAGMA user_version`` (:func:`core.store.migrate`)
+MIGRATIONS: list[Migration] = [_create]
+
 # the reader may read every token of the line's author
 _VISIBLE = ("NOT EXISTS (SELECT 1 FROM json_each(s.groups) AS g "
             "WHERE g.value NOT IN (SELECT value FROM json_each(:visible)))")
@@ -107,7 +122,7 @@ class QueryLog:
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+            self.schema_version = migrate(db, MIGRATIONS, "query log")
             self._salt = salt or self._stored_salt(db)
 
     @classmethod

@@ -24,7 +24,8 @@ def assert_error(response, status: int, code: str, field: str | None = None) -> 
     body = response.get_json()
     assert response.status_code == status, body
     assert set(body) == {"error"}
-    assert set(body["error"]) == {"status", "code", "message", "detail"}
+    assert set(body["error"]) == {"status", "code", "message", "detail",
+        "request_id"}
     assert body["error"]["status"] == status and body["error"]["code"] == code
     assert body["error"]["message"]
     if field is not None:

@@ -42,7 +42,7 @@ MIN_ROLE = {
     "DELETE /api/v1/topics/<path:topic_id>": KM,
     "POST /api/v1/records": ADMIN, "DELETE /api/v1/records/<path:record_id>": ADMIN,
     "GET /api/v1/admin/audit": ADMIN,
-    "GET /api/v1/admin/operations": ADMIN,
+    "GET /api/v1/admin/operations": ADMIN, "GET /metrics": ADMIN,
     "POST /api/v1/admin/outbox/<path:message_id>/requeue": ADMIN,
     "GET /admin/operations": ADMIN, "POST /admin/outbox/<path:message_id>/requeue": ADMIN,
     "GET /search": USER, "GET /ask": USER, "POST /introductions": USER,

@@ -38,7 +38,8 @@ def call(flask_app: Flask, method: str, url: str, token: str | None = None, body
 def error_of(response, status: int, field: str | None = None) -> dict:  # type: ignore[no-untyped-def]
     data = response.get_json()
     assert response.status_code == status, data
-    assert set(data["error"]) == {"status", "code", "message", "detail"}
+    assert set(data["error"]) == {"status", "code", "message", "detail",
+        "request_id"}
     if field is not None:
         assert data["error"]["detail"]["field"] == field, data
     return data["error"]

@@ -65,7 +65,7 @@ def error_of(response: Any, status: int) -> dict[str, Any]:
     body = response.get_json()
     assert response.status_code == status, body
     assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message",
-                                                              "detail"}
+                                                              "detail", "request_id"}
     return body["error"]  # type: ignore[no-any-return]
 
 

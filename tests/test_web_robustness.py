@@ -92,7 +92,8 @@ def assert_error_shape(response: Any, status: int | None = None) -> dict[str, An
     """The one error shape of web/errors.py (and a 4xx, never a 500)."""
     assert 400 <= response.status_code < 500, (response.status_code, response.get_data()[:300])
     error = response.get_json()["error"]
-    assert set(error) == {"status", "code", "message", "detail"}
+    assert set(error) == {"status", "code", "message", "detail",
+        "request_id"}
     assert error["status"] == response.status_code == (status or response.status_code)
     return cast(dict[str, Any], error)
 

@@ -116,7 +116,8 @@ def test_search_is_limited_per_token(limited):
     response = client.get("/api/v1/experts?q=sap", headers=bearer(token))
     assert response.status_code == 429
     assert response.get_json()["error"]["code"] == "rate_limited"
-    assert set(response.get_json()["error"]) == {"status", "code", "message", "detail"}
+    assert set(response.get_json()["error"]) == {"status", "code", "message", "detail",
+        "request_id"}
     assert 1 <= int(response.headers["Retry-After"]) <= 20
     assert client.get("/api/v1/search?q=sap", headers=bearer(other)).status_code == 200
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200  # not search

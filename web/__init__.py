@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.auth import page_viewer
     from web.errors import register_error_handlers
     from web.i18n import language, number, percent, plural, translate
+    from web.observability import configure_observability
     from web.pages import pages
     from web.ratelimit import configure_rate_limits
     from web.security import configure, csrf_token
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["QUISAIT_SETTINGS"] = settings
     app.extensions["quisait"] = services
+    configure_observability(app, settings)  # first: every answer gets its request id
     configure(app, settings, services.tokens.secret_key())
     register_error_handlers(app)
     configure_rate_limits(app, settings.signin_rate, settings.search_rate)

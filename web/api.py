@@ -20,6 +20,7 @@ from web.ingest import (
     require_delete_rights,
     require_entity_rights,
 )
+from web.observability import note_search
 from web.openapi import openapi_document
 from web.present import facets_json, hit_json, post_json
 
@@ -66,6 +67,7 @@ def search() -> Any:
     found = searcher()
     start = (page - 1) * limit
     ranked = found.search(query, viewer.person, mode=mode, limit=min(start + limit, WINDOW))
+    note_search(len(ranked))
     hits = ranked[start:start + limit]
     search_id = found.record_search(query, ranked, mode, viewer.person) if page == 1 else 0
     suggestion = found.did_you_mean(query, viewer.person) if len(ranked) < 3 else None

@@ -24,14 +24,8 @@ from typing import Any
 
 from flask import g
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
-    action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL,
-    item_id TEXT, about_groups TEXT NOT NULL DEFAULT '[]');
-"""
-# columns added since the first version of the table (a migration adds them)
-ADDED_COLUMNS = {"item_id": "TEXT", "about_groups": "TEXT NOT NULL DEFAULT '[]'"}
+from web.schema import migrate_web
+
 MAX_DETAIL = 200
 MAX_TARGET = 200
 REDACTED = "(redacted)"
@@ -91,21 +85,8 @@ class AuditLog:
     def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
         self.db, self._lock = db, lock
         with self._lock:
-            self.db.executescript(SCHEMA)
-            self._migrate()
-
-    def _migrate(self) -> None:
-        """Add the columns a table of an older version lacks, and fill them for its rows."""
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(audit)")}
-        missing = [name for name in ADDED_COLUMNS if name not in columns]
-        for name in missing:
-            self.db.execute(f"ALTER TABLE audit ADD COLUMN {name} {ADDED_COLUMNS[name]}")
-        if "item_id" in missing:
-            rows = self.db.execute("SELECT id, action, target, detail FROM audit").fetchall()
-            for ident, action, target, detail in rows:
-                item_id, groups = legacy_concerns(action, target, detail)
-                self.db.execute("UPDATE audit SET item_id = ?, about_groups = ? WHERE id = ?",
-                                (item_id, json.dumps(groups), ident))
+            # the table, and the columns older tables lack: web.schema (version 1)
+            migrate_web(self.db)
 
     def record(self, actor: str, action: str, target: str, detail: str = "",
                item_id: str | None = None, groups: Iterable[str] = ()) -> None:

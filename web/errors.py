@@ -68,8 +68,10 @@ class NotReady(WebError):
 
 def error_body(status: int, code: str, message: str,
                detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    from web.observability import request_id
+
     return {"error": {"status": status, "code": code, "message": message,
-                      "detail": detail or {}}}
+                      "detail": detail or {}, "request_id": request_id() or ""}}
 
 
 def _describe(error: Exception) -> tuple[int, str, str, dict[str, Any]]:

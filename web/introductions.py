@@ -17,15 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.store import open_store
+from web.schema import migrate_web
 
 MAX_QUERY_CHARS = 1000
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS introductions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, viewer TEXT,
-    expert TEXT NOT NULL, query TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS introductions_at ON introductions (at);
-"""
 
 
 class IntroductionStore:
@@ -33,7 +27,8 @@ class IntroductionStore:
 
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
-        self.db = open_store(path, _SCHEMA)
+        self.db = open_store(path, "", private=True)  # the token store's file: secrets
+        self.schema_version = migrate_web(self.db)  # the file's tables: web.schema
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('introduction_salt', ?)",
                         (secrets.token_hex(32),))
         self._salt = bytes.fromhex(self.db.execute(

@@ -211,10 +211,12 @@ def openapi_document() -> dict[str, Any]:
                 "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
             "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {
                 "error": {"type": "object",
-                          "required": ["status", "code", "message", "detail"],
+                          "required": ["status", "code", "message", "detail",
+                                       "request_id"],
                           "properties": {"status": {"type": "integer"},
                                          "code": {"type": "string"},
                                          "message": {"type": "string"},
-                                         "detail": {"type": "object"}}}}}},
+                                         "detail": {"type": "object"},
+                                         "request_id": {"type": "string"}}}}}},
         },
     }

@@ -22,6 +22,7 @@ from web import params
 from web.auth import page_viewer, require_page_viewer, sign_in, sign_out
 from web.errors import Forbidden, InvalidParameter, NotFound
 from web.i18n import LANGUAGES
+from web.observability import note_search
 from web.present import body_html, children, facets_json, group_name, person_ref, pieces
 from web.security import check_csrf
 
@@ -140,6 +141,7 @@ def _results(query: str, mode: str, page: int, person: Any) -> dict[str, Any]:
     found = searcher()
     start = (page - 1) * PAGE_SIZE
     ranked = found.search(query, person, mode=mode, limit=start + PAGE_SIZE)
+    note_search(len(ranked))
     search_id = found.record_search(query, ranked, mode, person) if page == 1 else 0
     finder = current_app.extensions["quisait"].searchers.finder()
     experts = finder.experts(query, person, limit=EXPERTS_SHOWN, mode=mode) if page == 1 else []

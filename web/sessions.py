@@ -17,13 +17,8 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    hash TEXT PRIMARY KEY, person TEXT NOT NULL, created TEXT NOT NULL,
-    last_seen TEXT NOT NULL, expires TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS sessions_person ON sessions (person);
-CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
-"""
+from web.schema import migrate_web
+
 # last_seen is rewritten at most this often: one write per page view is not worth it
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -45,7 +40,7 @@ class SessionStore:
                  clock: Callable[[], datetime] = _now) -> None:
         self.db, self._lock, self.clock = db, lock, clock
         with self._lock:
-            self.db.executescript(SCHEMA)
+            migrate_web(self.db)  # the table is in web.schema
 
     def start(self, person: str, lifetime: timedelta) -> str:
         """A new session for ``person`` ending ``lifetime`` from now: its id, for the cookie."""

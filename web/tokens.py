@@ -1,5 +1,6 @@
 """API tokens and the app's secret, in ``web.sqlite`` in the data folder (page sessions
-and the audit log share the file: :mod:`web.sessions`, :mod:`web.audit`).
+and the audit log share the file: :mod:`web.sessions`, :mod:`web.audit`; its schema and
+version: :mod:`web.schema`).
 
 A token reads ``qs_<id>_<secret>``.  Only the SHA-256 of the secret is stored;
 the row is found by its public id and the hashes compared in constant time, so
@@ -20,16 +21,11 @@ from pathlib import Path
 
 from core.store import open_store
 from web.audit import AuditLog
+from web.schema import migrate_web
 from web.sessions import SessionStore
 
 TOKEN_PREFIX = "qs_"
 TOKEN_ROLES = ("connector",)
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tokens (
-    id TEXT PRIMARY KEY, person TEXT NOT NULL, hash TEXT NOT NULL, roles TEXT NOT NULL,
-    created TEXT NOT NULL, expires TEXT, revoked TEXT);
-"""
 
 
 @dataclass(frozen=True)
@@ -61,7 +57,8 @@ class TokenStore:
 
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
-        self.db = open_store(path, _SCHEMA, private=True)
+        self.db = open_store(path, "", private=True)
+        self.schema_version = migrate_web(self.db)  # the file's tables: web.schema
         self.audit = AuditLog(self.db, self._lock)
         self.sessions = SessionStore(self.db, self._lock)
 
