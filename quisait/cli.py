@@ -314,6 +314,43 @@ def eval_search(ctx: click.Context, folder: Path, mode: str, lang: str, work_dir
     click.echo(json.dumps(result))
 
 
+@eval_group.command("answers")
+@click.option("--beir", "folder", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="BEIR folder with answers.jsonl ({\"_id\", \"answers\": [gold spans]}).")
+@click.option("--mode", type=click.Choice(["lexical", "semantic", "hybrid"]), default="hybrid")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder kept between runs (default var/eval/<set>).")
+@click.option("--split", type=click.Choice(["even", "odd"]),
+              help="Only the questions of one half (PIAF: by article).")
+@click.option("--fit", is_flag=True,
+              help="Choose weights, passages and threshold on these questions instead.")
+@click.option("--tuning", help="JSON {weights, passages, abstain_below, encoded} to use (a "
+                               "--fit output) instead of the built-in one; with --fit, "
+                               "where the fit starts (and its encoded).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def eval_answers(ctx: click.Context, folder: Path, mode: str, work_dir: Path | None,
+                 split: str | None, fit: bool, tuning: str | None, quiet: bool) -> None:
+    """answer@1, answer@3, abstentions and citations of extracted answers."""
+    from search.answer_eval import evaluate_answers, fit_weights, tuning_from
+    from search.evaluate import eval_settings
+
+    settings = eval_settings(_settings(ctx), folder, None, work_dir)
+    try:
+        if fit:
+            result = fit_weights(settings, folder, mode=mode, split=split, progress=not quiet,
+                                 tuning=tuning_from(tuning))
+        else:
+            result = evaluate_answers(settings, folder, mode=mode, split=split,
+                                      progress=not quiet, tuning=tuning_from(tuning))
+    except QuisaitError as exc:
+        _fail(exc)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tuning") from None
+    click.echo(json.dumps(result))
+
+
 @cli.group("token")
 def token_group() -> None:
     """API tokens for `Authorization: Bearer` (only their hash is stored)."""

@@ -33,6 +33,7 @@ from indexer.vectors import MANIFEST
 from search import signals
 from search.curation import Curation
 from search.facts import Facts, item_facts
+from search.feedback import FeedbackStore, Target, counted_votes
 from search.fusion import FUSIONS, fuse
 from search.lexical import LexicalView
 from search.profiles import ProfileStore
@@ -158,7 +159,8 @@ class Searcher:
 
     def __init__(self, settings: Settings, catalog: Catalog, fulltext: FullTextIndex,
                  vectors: VectorIndex | None, curation: Curation | None = None,
-                 query_log: QueryLog | None = None) -> None:
+                 query_log: QueryLog | None = None,
+                 feedback: FeedbackStore | None = None) -> None:
         if settings.fusion not in FUSIONS:
             raise ConfigError(f"unknown fusion {settings.fusion!r} "
                               f"(valid: {', '.join(sorted(FUSIONS))})")
@@ -168,6 +170,9 @@ class Searcher:
         self.vectors = vectors
         self.curation = curation or Curation(None)
         self.query_log = query_log
+        # votes are told apart by the query log's salted viewer hash (none: no ranking)
+        self.feedback = feedback or FeedbackStore(
+            None, query_log.viewer_key if query_log is not None else None)
         # what people chose on their own profile, over the records (open() gives the
         # data folder's store; an empty one in memory otherwise)
         self.profiles = ProfileStore(None)
@@ -195,7 +200,9 @@ class Searcher:
         query_log = (QueryLog.open(settings.data_dir, settings.query_log)
                      if settings.query_log != "off" else None)
         curation = Curation.open(settings.data_dir, settings.official_expired)
-        searcher = cls(settings, catalog, fulltext, vectors, curation, query_log)
+        feedback = FeedbackStore.open(settings.data_dir,
+                                      query_log.viewer_key if query_log is not None else None)
+        searcher = cls(settings, catalog, fulltext, vectors, curation, query_log, feedback)
         searcher._follow_vectors = settings.embeddings
         searcher.use_profiles(ProfileStore.open(settings.data_dir))
         searcher.warm_up()
@@ -229,6 +236,7 @@ class Searcher:
             self._whoosh.close()
         self.curation.close()
         self.profiles.close()
+        self.feedback.close()
         if self.query_log is not None:
             self.query_log.close()
         self.catalog.close()
@@ -346,7 +354,8 @@ class Searcher:
                 rankings["semantic"] = self._rescored(parsed.free_text(), rankings, allowed,
                                                       semantic_filter)
         fused = fuse(self.settings.fusion, rankings, weight) if rankings else []
-        return self._ranked_hits(fused, parsed, rankings, person, allowed, limit)
+        return self._ranked_hits(fused, parsed, rankings, person, allowed, limit,
+                                 feedback_query=query if isinstance(query, str) else None)
 
     def record_search(self, query: str, hits: list[Hit], mode: str,
                       viewer: str | Person | None) -> int:
@@ -513,8 +522,10 @@ class Searcher:
 
     def _ranked_hits(self, fused: list[tuple[int, float]], parsed: ParsedQuery,
                      rankings: dict[str, list[tuple[int, float]]], person: Person | None,
-                     allowed: frozenset[str], limit: int, rerank: bool = True) -> list[Hit]:
-        """Apply the KM signals (pins first, then marks, accepted, reactions, recency)."""
+                     allowed: frozenset[str], limit: int, rerank: bool = True,
+                     feedback_query: str | None = None) -> list[Hit]:
+        """Apply the KM signals (pins first, then marks, accepted, reactions, recency,
+        and the feedback cast on ``feedback_query``: what the person typed)."""
         now = datetime.now(UTC)
         pinned = self._pinned(parsed, person, allowed, now)
         facts = item_facts(self.catalog.db, [r for r, _ in fused]
@@ -523,8 +534,10 @@ class Searcher:
         candidates = [self._candidate(facts[r], s) for r, s in fused
                       if r in facts and facts[r].group in allowed]
         marks = self.curation.marks(now.date())  # those in effect today
+        voted = (self._feedback_factors(feedback_query, candidates, allowed, now)
+                 if rerank and feedback_query else {})
         scored = (signals.rerank(candidates, marks, now,
-                                 self.settings.recency_half_life_days) if rerank
+                                 self.settings.recency_half_life_days, voted) if rerank
                   else [(c, c.score, {}) for c in candidates])
         positions = self._positions(rankings)
         explained = [(c.rowid, s, {**positions.get(c.rowid, {}), **f})
@@ -536,6 +549,33 @@ class Searcher:
         return [self._hit(items[rowid], facts[rowid], score, terms, explanation,
                           marks.get(items[rowid].id))
                 for rowid, score, explanation in chosen if rowid in items and rowid in facts]
+
+    def _feedback_factors(self, query: str, candidates: list[signals.Candidate],
+                          allowed: frozenset[str], now: datetime) -> dict[str, float]:
+        """Item id -> feedback factor of the candidates people voted on for this query,
+        counting only the votes this viewer may be influenced by (search.feedback)."""
+        if not self.feedback.per_person:
+            return {}  # voters not told apart (query_log "none"/"off"): no ranking effect
+        votes = self.feedback.votes("result", query)
+        ids = {c.id for c in candidates} & {vote.target for vote in votes}
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        targets = {ident: Target(group, author) for ident, group, author in self.catalog.db.execute(
+            f"SELECT id, group_id, author FROM items WHERE deleted = 0 AND id IN ({marks})",
+            sorted(ids))}
+        voters = self.feedback.voters(self.people)
+        readable: dict[str, frozenset[str]] = {}
+
+        def readable_by(person: Person) -> frozenset[str]:
+            if person.id not in readable:
+                readable[person.id] = readable_groups(person, self.groups.values())
+            return readable[person.id]
+
+        counted = counted_votes(votes, targets, allowed, voters, readable_by)
+        factors = {ident: signals.feedback_factor([(v.helpful, v.at) for v in cast], now)
+                   for ident, cast in counted.items()}
+        return {ident: factor for ident, factor in factors.items() if factor is not None}
 
     @staticmethod
     def _candidate(facts: Facts, score: float) -> signals.Candidate:

@@ -6,6 +6,10 @@ reactions and recency.  Every factor is recorded in the hit's explanation.
 - accepted answers (and questions that have one) x1.1; reactions x(1 + 0.05 ln(1 + n)),
   at most x1.25: mild, so that popularity never outranks relevance;
 - recency, off by default: x(1 - w + w * 0.5^(age / half-life)) with w = 0.3;
+- feedback on a (query, result): x(1 + 0.2 * net * n / (n + 3)), in (0.8, 1.2), only with
+  votes of at least 3 distinct people who count (search.feedback.counted_votes), each
+  weighing 0.5^(age / 90 days) and none older than a year (net: weighted helpful share
+  minus unhelpful share, in [-1, 1]; n: the sum of the weights);
 - pins (best bets) go first, in pin order, when the query matches and the viewer is in
   the pin's audience and may read the item; a pin never shows what the viewer may not read.
 """
@@ -24,6 +28,11 @@ ACCEPTED_FACTOR = 1.1
 REACTION_RATE = 0.05
 REACTION_CAP = 1.25
 RECENCY_WEIGHT = 0.3
+FEEDBACK_MIN_VOTERS = 3
+FEEDBACK_BOUND = 0.2
+FEEDBACK_HALF_LIFE_DAYS = 90.0
+FEEDBACK_MAX_AGE_DAYS = 365.0
+FEEDBACK_PRIOR = 3.0  # weight of votes at which half of the bound is reached
 
 
 @dataclass(frozen=True)
@@ -38,10 +47,29 @@ class Candidate:
     reactions: int
 
 
+def feedback_factor(votes: Iterable[tuple[bool, datetime]], now: datetime) -> float | None:
+    """The factor of one (query, item) from its counted votes (helpful, when), one per
+    distinct person; None below the minimum number of people or when it would be 1."""
+    weighted = []
+    for helpful, at in votes:
+        age = max(0.0, (now - at).total_seconds() / 86400)
+        if age <= FEEDBACK_MAX_AGE_DAYS:
+            weighted.append((1.0 if helpful else -1.0, 0.5 ** (age / FEEDBACK_HALF_LIFE_DAYS)))
+    if len(weighted) < FEEDBACK_MIN_VOTERS:
+        return None
+    total = sum(weight for _, weight in weighted)
+    net = sum(sign * weight for sign, weight in weighted) / total
+    factor = 1 + FEEDBACK_BOUND * net * total / (total + FEEDBACK_PRIOR)
+    return factor if factor != 1 else None
+
+
 def factors(candidate: Candidate, marks: Mapping[str, str], now: datetime,
-            half_life_days: float) -> dict[str, float]:
+            half_life_days: float,
+            feedback: Mapping[str, float] | None = None) -> dict[str, float]:
     """The multiplicative factors that apply to a candidate (only those != 1)."""
     out: dict[str, float] = {}
+    if feedback and candidate.id in feedback:
+        out["feedback"] = feedback[candidate.id]
     mark = marks.get(candidate.id)
     if mark in MARK_FACTORS:
         out[mark] = MARK_FACTORS[mark]
@@ -56,11 +84,13 @@ def factors(candidate: Candidate, marks: Mapping[str, str], now: datetime,
 
 
 def rerank(candidates: Iterable[Candidate], marks: Mapping[str, str], now: datetime,
-           half_life_days: float) -> list[tuple[Candidate, float, dict[str, float]]]:
-    """Candidates with their adjusted scores and factors, best first."""
+           half_life_days: float, feedback: Mapping[str, float] | None = None
+           ) -> list[tuple[Candidate, float, dict[str, float]]]:
+    """Candidates with their adjusted scores and factors, best first (``feedback``: item
+    id -> its feedback factor for this query and viewer)."""
     scored = []
     for candidate in candidates:
-        applied = factors(candidate, marks, now, half_life_days)
+        applied = factors(candidate, marks, now, half_life_days, feedback)
         score = candidate.score * math.prod(applied.values()) if applied else candidate.score
         scored.append((candidate, score, applied))
     scored.sort(key=lambda entry: (-entry[1], entry[0].rowid))

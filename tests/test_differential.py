@@ -132,6 +132,12 @@ def _api_observations(api: FlaskClient, headers: dict[str, str], similar_ids: li
     for kind, target in (("group", "g-diff-secret"), ("group", "g-codir")):
         seen[f"follow {kind} {target}"] = answer(api.post(
             "/api/v1/follows", headers=headers, json={"kind": kind, "target": target}))
+    # so is a vote on a secret item (none in the first server)
+    seen["/api/v1/feedback/summary"] = get("/api/v1/feedback/summary")
+    for kind, target in (("result", "diff-q1"), ("answer", "diff-doc"), ("result", "diff-a2")):
+        seen[f"feedback {kind} {target}"] = answer(api.post(
+            "/api/v1/feedback", headers=headers,
+            json={"kind": kind, "target": target, "query": QUERIES[0], "helpful": False}))
     return seen
 
 
@@ -140,7 +146,8 @@ def _page_observations(page: FlaskClient, topic_ids: list[str]) -> dict[str, Any
     urls = [f"/search?q={query}" for query in QUERIES[:6]] + [
         "/km", "/topics", *(f"/topics/{topic}" for topic in topic_ids),
         *(f"/people/{person}" for person in PEOPLE_SHOWN), "/ask?q=notes+de+frais",
-        "/me/follows"]
+        "/me/follows", *(f"/km/feedback.csv?table={table}"
+                         for table in ("answers", "results", "experts"))]
     for url in urls:
         response = page.get(url)
         seen[url] = [response.status_code, response.get_data(as_text=True)]
@@ -199,6 +206,30 @@ def frozen_ranking_clock(monkeypatch):
         monkeypatch.setattr(f"{module}.datetime", _Frozen)
 
 
+SECRET_VOTERS = ["p-helene", "p-marie", "p-yann", "p-karim"]  # g-codir, g-diff-secret
+
+
+def secret_votes(app: Flask) -> int:
+    """Members of the secret groups vote, on the outsiders' queries and on their secret
+    words: helpful on their best results (secret and public ones), not helpful on the next,
+    on the answers they cite, and on experts outsiders see.  How many votes were stored."""
+    found = app.extensions["quisait"].searchers.get()  # no query log: nothing else moves
+    client, stored = app.test_client(), 0
+    for voter in SECRET_VOTERS:
+        headers = bearer(token_for(app, voter))
+        for query in [*QUERIES[:4], " ".join(CANARY_WORDS[:2]), "diff secret kubernetis"]:
+            ranked = found.search(query, voter, mode="lexical", limit=3)
+            votes = [("result", hit.id, rank == 0) for rank, hit in enumerate(ranked)]
+            votes += [("answer", hit.id, False) for hit in ranked[:1]]
+            votes += [("expert", person, person == "p-thomas") for person in PEOPLE_SHOWN[:2]]
+            for kind, target, helpful in votes:
+                response = client.post("/api/v1/feedback", headers=headers, json={
+                    "kind": kind, "target": target, "query": query, "helpful": helpful})
+                assert response.status_code == 200, response.get_json()
+                stored += response.get_json()["counted"]
+    return stored
+
+
 def test_secret_content_changes_nothing_an_outsider_observes(sample_index, tmp_path,
                                                              frozen_ranking_clock):
     plain, changed = _app(sample_index, tmp_path / "a"), _app(sample_index, tmp_path / "b")
@@ -207,6 +238,7 @@ def test_secret_content_changes_nothing_an_outsider_observes(sample_index, tmp_p
         "/api/v1/records", headers=connector, data=json.dumps(secret_records()),
         content_type="application/json")
     assert pushed.status_code == 200 and pushed.get_json()["added"] == 38, pushed.get_json()
+    assert secret_votes(changed) > 100
     similar_ids = []
     for app in (plain, changed):  # the same calls on both servers (the query log counts)
         hits = app.test_client().get(
@@ -217,6 +249,9 @@ def test_secret_content_changes_nothing_an_outsider_observes(sample_index, tmp_p
     assert similar_ids
     before, after = observe(plain, similar_ids, topic_ids), observe(changed, similar_ids,
                                                                     topic_ids)
+    # extracted answers (sentences, citations, scores, features) are compared too
+    assert any(seen[1].get("answer") for key, seen in before["employee"].items()
+               if key.startswith("search ") and isinstance(seen[1], dict))
     differences = [(key, inner) for key in before if before[key] != after[key]
                    for inner in (before[key] if isinstance(before[key], dict) else [""])
                    if not inner or before[key][inner] != after[key].get(inner)]
@@ -226,3 +261,7 @@ def test_secret_content_changes_nothing_an_outsider_observes(sample_index, tmp_p
         "/api/v1/search?q=diff secret kubernetis&mode=lexical",
         headers=bearer(token_for(changed, "p-helene"))).get_json()
     assert any(hit["id"].startswith("diff-") for hit in member["hits"])
+    # and the votes count for members: they move the members' ranking
+    explained = [hit.explanation for hit in changed.extensions["quisait"].searchers.get()
+                 .search(QUERIES[0], "p-helene", mode="lexical", limit=10)]
+    assert any("feedback" in explanation for explanation in explained)

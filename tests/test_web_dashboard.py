@@ -50,8 +50,9 @@ def test_dashboard_figures_come_from_the_catalog(shared_app):
     visible = finder.rankable(claire, allowed, include_inactive=True)
     registered = [p for p in visible.values() if p.status == "active"]
     assert f"Registered people: {len(registered)}<" in text
-    assert int(figure(text, "enriched")) == sum(1 for p in registered if p.skills)
-    assert int(figure(text, "enriched")) < len(registered)  # some declare nothing
+    assert int(figure(text, "declared")) == sum(1 for p in registered if p.skills)
+    assert int(figure(text, "declared")) < len(registered)  # some declare nothing
+    assert int(figure(text, "enriched")) == 0  # nobody accepted a suggestion yet
     active, passive = int(figure(text, "active")), int(figure(text, "passive"))
     assert active + passive == len(registered) and active > 0
     data = compute(finder, claire, shared_app.extensions["quisait"].introductions)
@@ -91,7 +92,7 @@ def test_zero_result_queries_and_click_through(app):
     zero = text.split('class="zero-results"')[1].split("</table>")[0]
     assert "xylophonique introuvable" in zero
     assert "notes de frais" not in zero
-    assert figure(text, "click-through").startswith("50.0 %")
+    assert figure(text, "click-through").startswith("50%")  # English (Babel's format)
 
 
 def test_only_km_leads_see_topic_figures(app):
@@ -157,3 +158,55 @@ def test_secret_groups_add_nothing_to_an_outsiders_dashboard(app, case):
         "AND type != 'document'", (group,)).fetchone()[0]
     assert in_group > 0
     assert sum(b.value for b in mine.posts.bars) != sum(b.value for b in theirs.posts.bars)
+
+
+def test_the_95_4_1_split_top_share_and_tables_as_csv_and_api(app):
+    from web.indicators import compute_indicators
+
+    finder = finder_of(app)
+    claire = finder.searcher.people["p-claire"]
+    data = compute_indicators(finder, claire, app.extensions["quisait"].introductions)
+    overall = data.overall
+    assert overall.creators > 0 and overall.contributors > 0  # everyone wrote in the sample
+    assert any(g.split.readers > 0 for g in data.groups)  # but not in every group
+    assert overall.people == len([p for p in finder.rankable(
+        claire, finder.searcher.permitted_groups(claire), include_inactive=True).values()
+        if p.status == "active"])
+    # by the catalog: a creator wrote a top-level item in a readable group
+    allowed = finder.searcher.permitted_groups(claire)
+    [finance] = [g for g in data.groups if g.split.label.startswith("Finance")]
+    rows = finder.searcher.catalog.db.execute(
+        "SELECT author, COUNT(*) FROM items WHERE deleted = 0 AND group_id = 'g-finance' "
+        "AND author IS NOT NULL GROUP BY author ORDER BY 2 DESC").fetchall()
+    assert finance.items == sum(n for _, n in rows)
+    top = max(1, -(-len(rows) * 5 // 100))
+    assert abs(finance.top_share - sum(n for _, n in rows[:top]) / finance.items) < 1e-9
+    # a secret group the lead is not in adds nothing: it is not among the groups
+    assert "g-codir" not in allowed
+    assert all("comité" not in g.split.label.lower() for g in data.groups)
+    kinds = {k.label for k in data.kinds}
+    assert {"theme", "function"} <= kinds
+    client = signed_in(app, "p-claire")
+    page = client.get("/km").get_data(as_text=True)
+    assert 'id="creators"' in page and "split-groups" in page
+    csv_answer = client.get("/km/indicators/groups.csv")
+    assert csv_answer.status_code == 200 and csv_answer.mimetype == "text/csv"
+    lines = csv_answer.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("label,people,readers,contributors,creators")
+    assert len(lines) == len(data.groups) + 1
+    assert client.get("/km/indicators/nope.csv").status_code == 404
+    assert signed_in(app, "p-julien").get("/km/indicators/groups.csv").status_code == 403
+    api = app.test_client().get("/api/v1/km/indicators",
+                                headers=bearer(token_for(app, "p-claire"))).get_json()
+    assert set(api) == {"participation", "groups", "kinds", "introductions", "top_queries",
+                        "searches_per_day"}
+    assert api["participation"][0]["creators"] == overall.creators
+
+
+def test_every_chart_stops_at_the_same_month(app):
+    """The introductions chart no longer runs past the rest of the dashboard."""
+    data = compute(finder_of(app), finder_of(app).searcher.people["p-claire"],
+                   app.extensions["quisait"].introductions,
+                   now=datetime(2030, 1, 1, tzinfo=UTC))
+    assert data.introductions.bars[-1].label == data.posts.bars[-1].label
+    assert data.posts.bars[-1].label <= data.as_of.strftime("%Y-%m")

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from indexer import Item
 from search import MODES, Searcher
+from search.answers import TUNING, Answer, extract_answer
 from web import params
 from web.audit import note_concerns
 from web.auth import Viewer, api_viewer, require_roles
@@ -66,19 +67,45 @@ def search() -> Any:
     explain = params.flag("explain")
     found = searcher()
     start = (page - 1) * limit
-    ranked = found.search(query, viewer.person, mode=mode, limit=min(start + limit, WINDOW))
+    # page 1 also reads the passages the answer is taken from, however small the page
+    wanted = max(start + limit, TUNING.passages) if page == 1 else start + limit
+    searched = found.search(query, viewer.person, mode=mode, limit=min(wanted, WINDOW))
+    ranked = searched[:start + limit]
     note_search(len(ranked))
     hits = ranked[start:start + limit]
     search_id = found.record_search(query, ranked, mode, viewer.person) if page == 1 else 0
     suggestion = found.did_you_mean(query, viewer.person) if len(ranked) < 3 else None
+    answer = extract_answer(found, query, searched, viewer.person) if page == 1 else None
     return jsonify({
         "query": query, "mode": mode, "page": page, "limit": limit,
-        "more": len(ranked) == start + limit and start + limit < WINDOW,
+        "more": (len(searched) > start + limit if wanted > start + limit
+                 else len(ranked) == start + limit) and start + limit < WINDOW,
         "search_id": search_id or None,
+        "answer": answer_json(answer, explain),
         "hits": [hit_json(hit, explain) for hit in hits],
         "facets": facets_json(found.facets(query, viewer.person)),
         "did_you_mean": suggestion,
     })
+
+
+def answer_json(answer: Answer | None, explain: bool = False) -> dict[str, Any] | None:
+    """An extracted answer: its sentences, each with its citation (null: abstained)."""
+    if answer is None:
+        return None
+    sentences = []
+    for sentence in answer.sentences:
+        cited = sentence.citation
+        data: dict[str, Any] = {
+            "text": sentence.text, "lang": sentence.lang, "score": sentence.score,
+            "citation": {"id": cited.item_id, "kind": cited.kind, "title": cited.title,
+                         "group": {"id": cited.group, "name": cited.group_name},
+                         "author": ({"id": cited.author, "name": cited.author_name}
+                                    if cited.author else None),
+                         "created": cited.created.isoformat(), "url": cited.url}}
+        if explain:
+            data["explanation"] = sentence.features
+        sentences.append(data)
+    return {"sentences": sentences}
 
 
 @api.get("/posts/<path:item_id>/similar")

@@ -5,7 +5,9 @@ People are those the viewer may see; activity, posts and groups are counted in t
 groups the viewer may read only; zero-result queries and click-through come from
 the query log's listings, which apply its visibility rule; topic figures come from
 permitted search.  A secret group the viewer is not in adds nothing to any figure.
-Introductions are counts only (never the queries behind them).
+Introductions are counts only (never the queries behind them).  Feedback lines
+(web.feedback) are counts only too, over items the viewer may read, from voters who
+could read nothing the viewer cannot.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ class Dashboard:
     as_of: datetime
     registered: int
     active: int
-    enriched: int
+    enriched: int                 # people who accepted a suggested skill (their profile)
+    declared: int                 # people whose record declares skills
     contributions: int            # items written in the active window, in readable groups
     posts: BarChart               # top-level posts and questions per month
     replies: BarChart             # answers and comments per month
@@ -119,23 +122,32 @@ def compute(finder: ExpertFinder, viewer: Person, introductions: IntroductionSto
     ids = {p.id for p in people}
     recent = _items(finder, allowed, "SELECT author, COUNT(*) FROM items WHERE deleted = 0 "
                     "AND {allowed} AND created >= ? GROUP BY author", since.isoformat())
+    # one window for every chart: up to the corpus's last message, or to the last
+    # introduction when one came later (introductions are made today, not in the corpus)
+    intro_months = introductions.per_month()
+    last_intro = intro_months[-1][0] if intro_months else ""
     months = _months(as_of)
+    if last_intro > months[-1]:
+        year, month = map(int, last_intro.split("-"))
+        months = _months(as_of.replace(year=year, month=month, day=1))
     monthly = _items(finder, allowed, "SELECT substr(created, 1, 7), parent IS NULL, COUNT(*) "
                      "FROM items WHERE deleted = 0 AND type != 'document' AND {allowed} "
                      "GROUP BY 1, 2")
     firsts = _items(finder, allowed, "SELECT group_id, substr(MIN(created), 1, 7) FROM items "
                     "WHERE deleted = 0 AND {allowed} GROUP BY group_id")
     log = searcher.query_log
+    accepted = searcher.profiles.accepted_count()
     unanswered, thin = _topic_figures(finder, viewer)
     visible = frozenset(allowed)
     return Dashboard(
         as_of=as_of, registered=len(people), active=len(active),
-        enriched=sum(1 for p in people if p.skills),
+        enriched=sum(1 for p in people if accepted.get(p.id)),
+        declared=sum(1 for p in people if p.skills),
         contributions=sum(n for author, n in recent if author in ids),
         posts=_monthly([(m, n) for m, top, n in monthly if top], months),
         replies=_monthly([(m, n) for m, top, n in monthly if not top], months),
         groups=_monthly([(m, 1) for g, m in firsts if g != COMPANY_FEED], months),
-        introductions=_monthly(introductions.per_month(), _months(now)),  # made today
+        introductions=_monthly(intro_months, months),
         introductions_total=introductions.total(),
         zero_results=log.zero_result_queries(visible_to=visible, limit=20) if log else [],
         unanswered=unanswered, thin_topics=thin,
@@ -149,4 +161,10 @@ def dashboard() -> Any:
     require_km(viewer)
     services = current_app.extensions["quisait"]
     data = compute(finder(), viewer.person, services.introductions)
-    return render_template("dashboard.html", data=data, split_bar=split_bar)
+    from web.feedback import feedback_tables  # web.feedback imports the pages blueprint
+    from web.indicators import compute_indicators
+
+    return render_template("dashboard.html", data=data, split_bar=split_bar,
+                           feedback=feedback_tables(finder().searcher, viewer),
+                           indicators=compute_indicators(finder(), viewer.person,
+                                                         services.introductions))

@@ -10,7 +10,10 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from core.errors import InvalidRecordError, NotFoundError
 from expertise import ExpertFinder, Topic, topic_from_dict
+from expertise.finder import plain_query
 from search import MODES
+from search.answers import TUNING, Answer, extract_answer
+from search.query import words_query
 from web import params
 from web.api import readable_item
 from web.auth import Viewer, page_viewer, require_page_viewer
@@ -210,7 +213,17 @@ def ask() -> Any:
     mode = params.choice("mode", "hybrid", MODES)
     routing = finder().route(question, viewer.person, limit=ROUTED, mode=mode) \
         if question else None
-    return render_template("ask.html", question=question, routing=routing, mode=mode)
+    return render_template("ask.html", question=question, routing=routing, mode=mode,
+                           answer=_answer(question, viewer, mode) if question else None)
+
+
+def _answer(question: str, viewer: Viewer, mode: str) -> Answer | None:
+    """What the viewer's own search for the question says, quoted (see search.answers)."""
+    found = finder().searcher
+    hits = found.search(plain_query(question), viewer.person, mode=mode,
+                        limit=TUNING.passages)
+    # the question's own words ("combien", "when") say what kind of answer it wants
+    return extract_answer(found, words_query(question), hits, viewer.person)
 
 
 @pages.post("/introductions")

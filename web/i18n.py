@@ -219,6 +219,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "last_polled": ("Last polled", "Dernière lecture"),
     "entries_indexed": ("Entries indexed", "Entrées indexées"),
     "status": ("Status", "État"),
+    # the indicators of web.indicators
+    "split_title": ("Readers, contributors, creators", "Lecteurs, contributeurs, créateurs"),
+    "split_help": ("The 95/4/1 rule: creators wrote a post, question or document; "
+                   "contributors only commented or answered; readers wrote nothing. Over "
+                   "the groups you may read.",
+                   "La règle 95/4/1 : les créateurs ont publié un message, une question ou un "
+                   "document ; les contributeurs ont seulement commenté ou répondu ; les "
+                   "lecteurs n'ont rien écrit. Dans les groupes que vous pouvez lire."),
+    "readers": ("Readers", "Lecteurs"),
+    "contributors": ("Contributors", "Contributeurs"),
+    "creators": ("Creators", "Créateurs"),
+    "split_by_kind": ("By group kind", "Par type de groupe"),
+    "split_by_group": ("By group", "Par groupe"),
+    "top_contributors_share": ("Written by its top 5 %", "Écrit par ses 5 % les plus actifs"),
+    "company_feed": ("Company feed", "Fil de l'entreprise"),
+    "introductions_by_month": ("Introductions per month", "Mises en relation par mois"),
+    "searches_per_day": ("Searches per day", "Recherches par jour"),
+    "top_queries": ("Top searches", "Recherches les plus fréquentes"),
+    "average_results": ("Results (mean)", "Résultats (moyenne)"),
+    "day": ("Day", "Jour"),
+    "declared_profiles": ("Profiles declaring skills", "Profils déclarant des compétences"),
     "dashboard": ("KM dashboard", "Tableau de bord KM"),
     "km_only": ("For KM leads and admins. Every figure counts only what you may read.",
                 "Pour les animateurs KM et les administrateurs. Chaque chiffre ne compte que "
@@ -227,8 +248,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "registered": ("Registered people", "Personnes inscrites"),
     "active": ("Active (wrote in the last 90 days)", "Actifs (ont écrit ces 90 jours)"),
     "passive": ("Passive", "Passifs"),
-    "enriched": ("Enriched profiles (declared skills)",
-                 "Profils enrichis (compétences déclarées)"),
+    "enriched": ("Enriched profiles (suggested skills accepted)",
+                 "Profils enrichis (suggestions acceptées)"),
     "participation": ("Participation rate", "Taux de participation"),
     "frequency": ("Contributions per active person (90 days)",
                   "Contributions par personne active (90 jours)"),
@@ -313,9 +334,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "Ne plus recevoir aucun message de quisait ?"),
     "unsubscribed": ("Done: these messages will not come any more.",
                      "C'est fait : ces messages ne vous parviendront plus."),
+    # feedback: helpful / not helpful on results, answers and expert cards (web.feedback)
+    "helpful": ("Helpful", "Utile"),
+    "not_helpful": ("Not helpful", "Pas utile"),
+    "feedback_result": ("This result:", "Ce résultat :"),
+    "feedback_answer": ("This answer:", "Cette réponse :"),
+    "feedback_expert": ("This suggestion:", "Cette suggestion :"),
+    "feedback_title": ("Feedback marked not helpful", "Retours « pas utile »"),
+    "feedback_help": ("Counts only, never who voted; over what you may read.",
+                      "Des nombres seulement, jamais qui a voté ; parmi ce que vous pouvez "
+                      "lire."),
+    "feedback_answers": ("Answers marked wrong", "Réponses jugées fausses"),
+    "feedback_results": ("Results marked unhelpful", "Résultats jugés inutiles"),
+    "feedback_experts": ("Experts marked unhelpful", "Experts jugés peu utiles"),
+    "download_csv": ("Download as CSV", "Télécharger en CSV"),
     "unsubscribed_follow": ("The follow is paused: resume it any time from “My follows”.",
                             "L'abonnement est suspendu : reprenez-le quand vous voulez depuis "
                             "« Mes abonnements »."),
+    # extracted answers (search.answers)
+    "answer_title": ("Answer", "Réponse"),
+    "answer_note": ("Sentences quoted from what you may read, with their sources; check "
+                    "them there.", "Phrases citées de ce que vous pouvez lire, avec leurs "
+                    "sources ; vérifiez-les là."),
 }
 
 

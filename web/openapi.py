@@ -65,6 +65,10 @@ MESSAGE_ID = _param("message_id", "string", "outbox message id", True, "path", m
 FOLLOW_BODY = _body({"kind": {"enum": ["search", "topic", "tag", "group", "person"]},
                      "target": {"type": "string", "minLength": 1, "maxLength": 1000},
                      "paused": {"type": "boolean"}}, ["kind", "target"])
+FEEDBACK_BODY = _body({"kind": {"enum": ["result", "answer", "expert"]},
+                       "target": {"type": "string", "minLength": 1, "maxLength": 1000},
+                       "query": {"type": "string", "minLength": 1, "maxLength": 1000},
+                       "helpful": {"type": "boolean"}}, ["kind", "target", "query", "helpful"])
 FOLLOW_CHANGE = _body({"paused": {"type": "boolean"}}, ["paused"])
 PREFERENCES_BODY = _body({
     "channel": {"enum": ["email", "webhook"]}, "email": {"type": "string", "maxLength": 320},
@@ -77,7 +81,9 @@ TOPIC_ID = _param("topic_id", "string", "topic id", True, "path", minLength=1, m
 
 # (path, method, summary, roles, parameters, request body, success status)
 OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] | None, str]] = [
-    ("/search", "get", "Search as the token's person", "any", SEARCH_PARAMS, None, "200"),
+    ("/search", "get", "Search as the token's person: hits, facets and, on page 1, "
+     "`answer` (1-3 quoted sentences with citations, null when the evidence is weak; "
+     "with explain, each sentence's features)", "any", SEARCH_PARAMS, None, "200"),
     ("/posts/{item_id}", "get", "A post with its replies (404 when not readable)", "any",
      [ITEM_ID], None, "200"),
     ("/posts/{item_id}/similar", "get", "More like this", "any",
@@ -160,6 +166,9 @@ OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] 
      "200"),
     ("/me/notifications", "put", "Change channel, address, frequency, language, pause "
      "(fields left out keep their value)", "any", [], PREFERENCES_BODY, "200"),
+    ("/km/indicators", "get", "The KM indicators (95/4/1 split overall, per group and group "
+     "kind, top 5 % share, introductions per month, top queries, searches per day), over "
+     "what the KM lead may read", "km_lead", [], None, "200"),
     ("/admin/audit", "get", "Admin and KM changes, newest first", "admin",
      [_param("limit", "integer", "rows", minimum=1, maximum=200, default=50),
       _param("before", "integer", "only rows older than this id (next_before of a page)",
@@ -168,6 +177,12 @@ OPERATIONS: list[tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any] 
      "feeds (no content)", "admin", [], None, "200"),
     ("/admin/outbox/{message_id}/requeue", "post", "Give a dead notification a fresh set of "
      "attempts (404: no such dead message)", "admin", [MESSAGE_ID], None, "200"),
+    ("/feedback", "post", "Vote helpful or not on a result, an extracted answer (its cited "
+     "item) or an expert for a query; a second vote replaces the first (404: a target the "
+     "person may not read or see; counted false: their own item or card)", "any", [],
+     FEEDBACK_BODY, "200"),
+    ("/feedback/summary", "get", "Answers, results and experts marked not helpful, with "
+     "counts only, over what the KM lead may read", "km_lead", [], None, "200"),
     ("/openapi.json", "get", "This document", "public", [], None, "200"),
 ]
 

@@ -18,6 +18,7 @@ from flask import (
 from markupsafe import Markup
 
 from search import MODES, QuerySyntaxError, Searcher
+from search.answers import extract_answer
 from web import params
 from web.auth import page_viewer, require_page_viewer, sign_in, sign_out
 from web.errors import Forbidden, InvalidParameter, NotFound
@@ -120,7 +121,7 @@ def search() -> Any:
     page = params.integer("page", 1, 1, MAX_PAGE)
     context: dict[str, Any] = {"query": query, "mode": mode, "page": page, "modes": MODES,
                                "hits": [], "facets": {}, "suggestion": None, "syntax": None,
-                               "experts": []}
+                               "experts": [], "answer": None}
     if query:
         try:
             context.update(_results(query, mode, page, viewer.person))
@@ -147,7 +148,8 @@ def _results(query: str, mode: str, page: int, person: Any) -> dict[str, Any]:
     experts = finder.experts(query, person, limit=EXPERTS_SHOWN, mode=mode) if page == 1 else []
     hits = [{"hit": hit, "pieces": pieces(hit.snippet, hit.highlights), "rank": start + i}
             for i, hit in enumerate(ranked[start:], start=1)]
-    return {"hits": hits, "search_id": search_id, "experts": experts,
+    answer = extract_answer(found, query, ranked, person) if page == 1 else None
+    return {"hits": hits, "search_id": search_id, "experts": experts, "answer": answer,
             "more": len(ranked) == start + PAGE_SIZE,
             "facets": facets_json(found.facets(query, person)),
             "suggestion": found.did_you_mean(query, person) if len(ranked) < 3 else None}

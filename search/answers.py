@@ -1,0 +1,360 @@
+"""Extracted answers: one to three sentences taken, verbatim, from the best passages a
+viewer's search returned, each with its citation; or nothing, when the evidence is weak.
+
+The one entry point is :func:`extract_answer`, called with the hits the viewer's own
+search already returned.  Every body read here is an item of those hits, checked once
+more against the groups the viewer may read now; the statistics used in scoring (word
+rarity) are taken over the sentences of those passages only.  So nothing the viewer
+cannot read can be quoted, nor move a sentence or its score.
+
+Each sentence is scored by a weighted sum of its features (all in [0, 1]), the weights
+chosen on one half of PIAF and checked on the other (``quisait eval answers --fit``):
+
+- ``overlap``: share of the question's words (stemmed, weighted by rarity) in the sentence;
+- ``context``: the same share over the sentence, its neighbours and its passage's title;
+- ``before``, ``after``: the same share in the sentence just before, just after;
+- ``passage``: the encoder's similarity of the question and the passage, as the search
+  computed it (the searcher's model: a tuned one where configured); free;
+- ``encoder``: the same for the sentence itself, for the ``Tuning.encoded`` best only
+  (each costs a model call: off by default, see the README's figures);
+- ``rank``: 1 / the rank of its passage among the readable hits; ``retrieval``: its
+  passage's search score as a share of the best one's;
+- ``type``: the question asks for a number, a date, a person or a place and the sentence
+  holds one that the question does not; ``type_near``: such a number stands right
+  before one of the question's words ("combien de salariés": "100 000 salariés");
+- ``source``: an accepted answer or an official document;
+- ``novelty``: the sentence says something besides the question's words.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from core.records import Person
+from indexer.analysis import LANGUAGES, analyze, fold
+from search.engine import Hit, Searcher
+from search.query import ParsedQuery, QuerySyntaxError, parse_query, words_query
+from search.sentences import split_sentences
+
+ENCODER_CHARS = 200  # of a sentence given to the encoder (its cost grows with length)
+MAX_SENTENCES = 3
+MAX_CHARS = 600  # longer "sentences" (tables, run-on lists) are not quoted
+MIN_WORDS = 3
+FOLLOWER_SHARE = 0.8  # a second or third sentence must score this share of the first
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Feature weights, how many hits are read, the best score under which the evidence
+    is too weak to answer, and how many sentences the encoder re-scores (the best by the
+    other features; 0: none, the passage's similarity stands in for it)."""
+
+    weights: Mapping[str, float]
+    passages: int
+    abstain_below: float
+    encoded: int = 0
+
+
+# chosen on PIAF's even half (`quisait eval answers --split even --fit`), reported on the
+# odd half; only the features that won on both halves are kept (before, after, type_near
+# and novelty won on one: weight 0; the sentence encoder on neither).  "source" cannot be
+# measured there (no accepted answers, no marks): its weight is a choice, as the type's
+TUNING = Tuning(weights={"overlap": 2.0, "context": 2.0, "before": 0.0, "after": 0.0,
+                         "passage": 2.0, "encoder": 0.0, "rank": 0.1, "retrieval": 0.3,
+                         "type": 1.5, "type_near": 0.0, "source": 1.5, "novelty": 0.0},
+                passages=5, abstain_below=2.3086)
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"\b(1\d{3}|20\d{2})\b|siecle|century|janvier|fevrier|mars|avril|mai "
+                   r"|juin|juillet|aout|septembre|octobre|novembre|decembre|january|"
+                   r"february|march|april|june|july|august|september|october|november|"
+                   r"december")
+_NUMBER_WORDS = frozenset("un une deux trois quatre cinq six sept huit neuf dix onze douze "
+                          "vingt trente quarante cinquante cent cents mille million millions "
+                          "milliard milliards moitie tiers quart one two three four five six "
+                          "seven eight nine ten twelve twenty hundred thousand million "
+                          "billion half dozen".split())
+# what a question asks for, by its words (folded, lower-cased): a table, first match wins
+ANSWER_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("date", re.compile(r"\b(quand|quelle annee|en quelle|quelle date|quelle epoque|"
+                        r"quel siecle|depuis quand|when|what year|which year|what date)\b")),
+    ("number", re.compile(r"\b(combien|quel nombre|quel montant|quel pourcentage|quelle part|"
+                          r"quel taux|quel prix|quel age|quelle duree|quelle distance|"
+                          r"quelle superficie|quelle population|quelle taille|how many|"
+                          r"how much|how long|how old|how far|what percentage|"
+                          r"what number|what amount)\b")),
+    ("person", re.compile(r"^(qui|par qui|a qui|de qui|avec qui|pour qui|who|whom|whose)\b")),
+    ("place", re.compile(r"^(ou|d'ou|dans quel pays|dans quelle ville|quel pays|quelle ville|"
+                         r"where|which country|which city)\b")),
+)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an answer sentence comes from: an item the viewer may read."""
+
+    item_id: str
+    kind: str
+    title: str
+    group: str
+    group_name: str
+    author: str | None
+    author_name: str | None
+    created: datetime
+    url: str
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One quoted sentence, in its source's language, with why it was chosen."""
+
+    text: str
+    lang: str
+    citation: Citation
+    score: float
+    features: dict[str, float] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One to three sentences for a query, best first."""
+
+    query: str
+    sentences: tuple[AnswerSentence, ...]
+
+
+@dataclass
+class Candidate:
+    """A sentence of a passage, while it is being scored."""
+
+    text: str
+    hit: Hit
+    lang: str
+    rank: int
+    features: dict[str, float]
+
+
+def extract_answer(searcher: Searcher, query: str | ParsedQuery, hits: Sequence[Hit],
+                   viewer: str | Person | None, tuning: Tuning = TUNING) -> Answer | None:
+    """The answer to ``query`` from ``hits`` (the viewer's own search results, best
+    first), or None when the evidence is weak (or the query has only filters)."""
+    scored = score_candidates(searcher, query, hits, viewer, tuning.weights, tuning.passages,
+                              tuning.encoded)
+    if not scored or scored[0][1] < tuning.abstain_below:
+        return None
+    best = scored[0][1]
+    chosen = [scored[0]] + [entry for entry in scored[1:MAX_SENTENCES]
+                            if entry[1] >= FOLLOWER_SHARE * best]
+    text = query if isinstance(query, str) else query.free_text()
+    return Answer(text, tuple(_sentence(candidate, score, tuning.weights)
+                              for candidate, score in chosen))
+
+
+def score_candidates(searcher: Searcher, query: str | ParsedQuery, hits: Sequence[Hit],
+                     viewer: str | Person | None, weights: Mapping[str, float],
+                     passages: int, encoded: int) -> list[tuple[Candidate, float]]:
+    """The best candidate sentences with their scores, best first."""
+    question = _free_text(query)
+    if not question:
+        return []
+    candidates = passage_candidates(searcher, question, hits, viewer, passages)
+    similarity = (_similarity(searcher, question) if encoded and weights.get("encoder")
+                  else None)
+    return rank_candidates(candidates, weights, similarity, encoded)
+
+
+def rank_candidates(candidates: list[Candidate], weights: Mapping[str, float],
+                    similarity: Callable[[list[str]], list[float]] | None,
+                    encoded: int) -> list[tuple[Candidate, float]]:
+    """Score by every feature but the encoder, then give the ``encoded`` best to the
+    encoder (it costs the most) and score those again; ties go to the better rank."""
+    def total(candidate: Candidate) -> float:
+        return sum(weights.get(name, 0.0) * value for name, value in
+                   candidate.features.items())
+
+    ordered = sorted(candidates, key=lambda c: (-total(c), c.rank))
+    top = ordered[:max(encoded, MAX_SENTENCES)]
+    if similarity is not None and encoded and top:
+        texts = [c.text[:ENCODER_CHARS] for c in top[:encoded]]
+        for candidate, value in zip(top, similarity(texts), strict=False):
+            candidate.features["encoder"] = round(max(0.0, value), 4)
+    ranked = [(c, round(total(c), 6)) for c in top]
+    ranked.sort(key=lambda entry: (-entry[1], entry[0].rank))
+    return ranked
+
+
+def passage_candidates(searcher: Searcher, question: str, hits: Sequence[Hit],
+                       viewer: str | Person | None, passages: int) -> list[Candidate]:
+    """The sentences of the first ``passages`` hits whose items the viewer may still read
+    (and that are not outdated), with every feature but the encoder's."""
+    allowed = searcher.permitted_groups(viewer)
+    items = searcher.catalog.items_by_id([hit.id for hit in hits])
+    marks = searcher.curation.marks()
+    # the bodies are read under the viewer's permissions, whatever the caller handed in;
+    # ranks and scores count only what is left, so nothing else can move them
+    readable = [(hit, items[hit.id]) for hit in hits if hit.id in items
+                and items[hit.id].group in allowed and marks.get(hit.id) != "outdated"
+                ][:passages]
+    asks = answer_type(question)
+    best_score = max((hit.score for hit, _ in readable), default=0.0)
+    read = []
+    for rank, (hit, item) in enumerate(readable, start=1):
+        lang = item.lang if item.lang in LANGUAGES else "en"
+        source = 1.0 if (hit.kind == "answer" and hit.accepted) or \
+            marks.get(hit.id) == "official" else 0.0
+        read.append((rank, hit, lang, source, item.title, split_sentences(item.text)))
+    units = [_stems(s, lang) for _, _, lang, _, _, sentences in read for s in sentences]
+    rarity = _rarity(units)
+    candidates: list[Candidate] = []
+    for rank, hit, lang, source, title, sentences in read:
+        wanted = _weighted(_stems(question, lang), rarity)
+        stems = [_stems(s, lang) for s in sentences]
+        empty: set[str] = set()
+        before, after = [empty, *stems[:-1]], [*stems[1:], empty]
+        for i, sentence in enumerate(sentences):
+            if not _quotable(sentence):
+                continue
+            around = stems[i] | _stems(title, lang) | before[i] | after[i]
+            candidates.append(Candidate(sentence, hit, lang, rank, {
+                "overlap": _share(wanted, stems[i]), "context": _share(wanted, around),
+                "before": _share(wanted, before[i]), "after": _share(wanted, after[i]),
+                "rank": round(1 / rank, 4), "retrieval": _relative(hit.score, best_score),
+                "passage": round(max(0.0, hit.explanation.get("semantic_score", 0.0)), 4),
+                "type": _type_match(asks, sentence, question),
+                "type_near": _type_near(asks, sentence, wanted, lang),
+                "source": source, "novelty": 1.0 if len(stems[i] - set(wanted)) >= 2 else 0.0,
+            }))
+    return candidates
+
+
+def _relative(score: float, best: float) -> float:
+    """A hit's retrieval score as a share of the best hit's (its own search's scores)."""
+    return round(max(0.0, min(1.0, score / best)), 4) if best > 0 else 0.0
+
+
+def _type_near(asks: str | None, sentence: str, wanted: Mapping[str, float],
+               lang: str) -> float:
+    """A number right before one of the question's words ("combien de salariés":
+    "100 000 salariés"; the next two content words)."""
+    if asks not in ("number", "date"):
+        return 0.0
+    words = _WORD.findall(sentence.lower())
+    for i, word in enumerate(words[:-1]):
+        if _DIGIT.search(word) or word in _NUMBER_WORDS:
+            following = [w for w in words[i + 1:i + 6] if _stem(w, lang)][:2]
+            if any(_stem(w, lang) in wanted for w in following):
+                return 1.0
+    return 0.0
+
+
+def answer_type(question: str) -> str | None:
+    """``date``, ``number``, ``person``, ``place`` or None: what the question asks for."""
+    folded = fold(question.lower().replace("’", "'")).strip(" ¿¡\"«")
+    for name, pattern in ANSWER_TYPES:
+        if pattern.search(folded):
+            return name
+    return None
+
+
+def _type_match(asks: str | None, sentence: str, question: str) -> float:
+    if asks is None:
+        return 0.0
+    folded = fold(sentence.lower())
+    asked = {fold(w.lower()) for w in _WORD.findall(question)}
+    if asks == "date":
+        found = any(m.group() not in asked for m in _YEAR.finditer(folded))
+    elif asks == "number":
+        words = {w for w in _WORD.findall(folded) if w not in asked}
+        found = any(_DIGIT.search(w) for w in words) or bool(words & _NUMBER_WORDS)
+    else:  # a name: a capitalised word past the first that the question does not hold
+        names = [w for w in _WORD.findall(sentence)[1:] if w[0].isupper()]
+        found = any(fold(w.lower()) not in asked for w in names)
+    return 1.0 if found else 0.0
+
+
+def _quotable(sentence: str) -> bool:
+    """A statement of a readable length: not a question, not a fragment, not a table."""
+    return (len(sentence) <= MAX_CHARS and not sentence.rstrip().endswith("?")
+            and len(_WORD.findall(sentence)) >= MIN_WORDS)
+
+
+def _free_text(query: str | ParsedQuery) -> str:
+    """The query's words (its filters and exclusions left out)."""
+    if isinstance(query, str):
+        try:
+            return parse_query(query).free_text().strip()
+        except QuerySyntaxError:  # a pasted question with a stray quote
+            return words_query(query).free_text().strip()
+    return query.free_text().strip()
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str, lang: str) -> str:
+    analysed = analyze(word, lang)
+    return analysed[0] if analysed else ""
+
+
+def _stems(text: str, lang: str) -> set[str]:
+    """The content words of ``text``, stemmed in ``lang`` (stop words dropped)."""
+    return {stem for w in _WORD.findall(text.lower()) if (stem := _stem(w, lang))}
+
+
+def _rarity(units: list[set[str]]) -> dict[str, float]:
+    """Inverse document frequency over the given sentences (the hits' own, only)."""
+    counts: dict[str, int] = {}
+    for unit in units:
+        for stem in unit:
+            counts[stem] = counts.get(stem, 0) + 1
+    size = len(units)
+    return {stem: math.log(1 + (size - n + 0.5) / (n + 0.5)) for stem, n in counts.items()}
+
+
+def _weighted(stems: set[str], rarity: Mapping[str, float]) -> dict[str, float]:
+    """Question stems with their weights; a stem no passage holds weighs the most."""
+    top = max(rarity.values(), default=1.0)
+    return {stem: rarity.get(stem, top) for stem in stems}
+
+
+def _share(wanted: Mapping[str, float], found: set[str]) -> float:
+    total = sum(wanted.values())
+    if not total:
+        return 0.0
+    return round(sum(w for stem, w in wanted.items() if stem in found) / total, 4)
+
+
+def _similarity(searcher: Searcher, question: str) -> Callable[[list[str]], list[float]] | None:
+    """Cosine similarity to the question with the searcher's encoder (a tuned model where
+    one is configured); None when the index has no vectors (no model configured)."""
+    if searcher.vectors is None or not len(searcher.vectors):
+        return None
+    semantic = searcher.semantic
+
+    def similarity(texts: list[str]) -> list[float]:
+        query = semantic.query_vector(question).astype(np.float64)
+        vectors = semantic.encoder().encode(texts).astype(np.float64)
+        norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(query) or 1.0)
+        return [float(v) for v in (vectors @ query) / np.where(norms > 0, norms, 1.0)]
+
+    return similarity
+
+
+def _sentence(candidate: Candidate, score: float,
+              weights: Mapping[str, float]) -> AnswerSentence:
+    hit = candidate.hit
+    title = hit.title or (f"Re: {hit.thread_title}" if hit.thread_title else hit.kind)
+    citation = Citation(hit.id, hit.kind, title, hit.group, hit.group_name, hit.author,
+                        hit.author_name, hit.created, f"/posts/{hit.id}")
+    # why this sentence: each feature's value and its share of the score
+    features = {**candidate.features, "passage_rank": float(candidate.rank),
+                **{f"{name}_points": round(weights.get(name, 0.0) * value, 4)
+                   for name, value in candidate.features.items()}}
+    return AnswerSentence(candidate.text, candidate.lang, citation, score, features)
+
