@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -372,12 +373,16 @@ class Searcher:
         if self.query_log is not None and search_id:
             self.query_log.log_click(search_id, item_id, rank)
 
-    def facets(self, query: str | ParsedQuery, viewer: str | Person | None) -> dict[str, Any]:
-        """Counts per group, author, type, tag, language and year (see search.explore)."""
+    def facets(self, query: str | ParsedQuery, viewer: str | Person | None,
+               shown: Iterable[Hit] = ()) -> dict[str, Any]:
+        """Counts per group, author, type, tag, language and year (see search.explore) of
+        the lexical matches and of the ``shown`` hits (those only the semantic side found
+        count too, so that the counts add up to what the page shows)."""
         from search.explore import facet_counts
 
         self._refresh_view()
-        return facet_counts(self, query, viewer)  # type: ignore[arg-type]
+        return facet_counts(self, query, viewer,  # type: ignore[arg-type]
+                            also=[hit.id for hit in shown])
 
     def did_you_mean(self, query: str, viewer: str | Person | None) -> str | None:
         """A corrected query built only from words the viewer may read, or None."""

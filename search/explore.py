@@ -9,6 +9,7 @@ permissions like any query.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +39,10 @@ class FacetValue:
     count: int
 
 
-def facet_counts(searcher: Searcher, query: str | ParsedQuery,
-                 viewer: str | None) -> dict[str, list[FacetValue]]:
-    """Counts per group, author, type, tag, language and year of the permitted matches."""
+def facet_counts(searcher: Searcher, query: str | ParsedQuery, viewer: str | None,
+                 also: Iterable[str] = ()) -> dict[str, list[FacetValue]]:
+    """Counts per group, author, type, tag, language and year of the permitted matches,
+    and of the items ``also`` names (the hits a page shows: the semantic side's too)."""
     parsed = parse_query(query) if isinstance(query, str) else query
     person = searcher._person(viewer)
     allowed = searcher.permitted_groups(person)
@@ -49,8 +51,14 @@ def facet_counts(searcher: Searcher, query: str | ParsedQuery,
     docs = searcher._restriction_mask(parsed, person, allowed)
     text = text_query(parsed, searcher.curation.synonym_table())
     view = searcher._lexical_view()
+    restriction = docs
     if text is not None:
         docs = docs & view.matches(text, view.collection(allowed))
+    wanted = list(also)
+    if wanted:  # each shown item's document, within what the viewer may read
+        rowids = [item.rowid for item in searcher.catalog.items_by_id(wanted).values()
+                  if item.group in allowed]
+        docs = docs | (restriction & np.isin(view.column("rowid"), rowids))
     return {name: _top_values(name, _counts(view, field, docs), searcher)
             for name, field in FACETS.items()}
 

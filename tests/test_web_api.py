@@ -197,3 +197,20 @@ def test_openapi_describes_exactly_the_api_routes(shared_app):
                 path = re.sub(rf"<int[^:]*:{name}>", f"{{{name}}}", path)
             served |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert described == served
+
+
+def test_facet_counts_include_the_hits_only_the_semantic_side_found(shared_app):
+    """The counts add up to what the page shows: a semantic neighbour that matches no
+    query word is counted in its group, type, language... like the lexical matches."""
+    from tests.web_fixtures import bearer, token_for
+
+    headers = bearer(token_for(shared_app, "p-julien"))
+    for query in ("remboursement des frais kilométriques", "zzqx pipeline runners"):
+        answer = shared_app.test_client().get(
+            f"/api/v1/search?q={query}&mode=semantic&limit=50", headers=headers).get_json()
+        hits, facets = answer["hits"], answer["facets"]
+        assert hits, query
+        types = sum(value["count"] for value in facets["type"])
+        assert types >= len(hits), query
+        groups = {value["value"] for value in facets["group"]}
+        assert {hit["group"]["id"] for hit in hits} <= groups, query

@@ -83,7 +83,7 @@ def search() -> Any:
         "search_id": search_id or None,
         "answer": answer_json(answer, explain),
         "hits": [hit_json(hit, explain) for hit in hits],
-        "facets": facets_json(found.facets(query, viewer.person)),
+        "facets": facets_json(found.facets(query, viewer.person, shown=searched)),
         "did_you_mean": suggestion,
     })
 

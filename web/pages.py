@@ -151,7 +151,7 @@ def _results(query: str, mode: str, page: int, person: Any) -> dict[str, Any]:
     answer = extract_answer(found, query, ranked, person) if page == 1 else None
     return {"hits": hits, "search_id": search_id, "experts": experts, "answer": answer,
             "more": len(ranked) == start + PAGE_SIZE,
-            "facets": facets_json(found.facets(query, person)),
+            "facets": facets_json(found.facets(query, person, shown=ranked)),
             "suggestion": found.did_you_mean(query, person) if len(ranked) < 3 else None}
 
 
