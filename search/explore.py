@@ -47,7 +47,7 @@ def facet_counts(searcher: Searcher, query: str | ParsedQuery, viewer: str | Non
     person = searcher._person(viewer)
     allowed = searcher.permitted_groups(person)
     if not allowed or parsed.is_empty():
-        return {name: [] for name in FACETS}
+        return {name: [] for name in (*FACETS, "kind")}
     docs = searcher._restriction_mask(parsed, person, allowed)
     text = text_query(parsed, searcher.curation.synonym_table())
     view = searcher._lexical_view()
@@ -59,8 +59,21 @@ def facet_counts(searcher: Searcher, query: str | ParsedQuery, viewer: str | Non
         rowids = [item.rowid for item in searcher.catalog.items_by_id(wanted).values()
                   if item.group in allowed]
         docs = docs | (restriction & np.isin(view.column("rowid"), rowids))
-    return {name: _top_values(name, _counts(view, field, docs), searcher)
-            for name, field in FACETS.items()}
+    facets = {name: _top_values(name, _counts(view, field, docs), searcher)
+              for name, field in FACETS.items()}
+    facets["kind"] = _kinds(_counts(view, "group", docs), searcher)
+    return facets
+
+
+def _kinds(groups: dict[Any, int], searcher: Searcher) -> list[FacetValue]:
+    """The group facet summed by the kind of each group (the company feed has none)."""
+    counts: dict[str, int] = {}
+    for raw, count in groups.items():
+        group = searcher.groups.get(raw.decode() if isinstance(raw, bytes) else raw)
+        if group is not None:
+            counts[group.kind] = counts.get(group.kind, 0) + int(count)
+    return [FacetValue(kind, kind, n) for kind, n in
+            sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))]
 
 
 def _counts(view: LexicalView, field: str, docs: np.ndarray) -> dict[str, int]:

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from core.errors import QuisaitError
+from core.records import GROUP_KINDS
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64
@@ -206,6 +207,7 @@ def _relative_date(text: str, now: datetime) -> date | None:
 
 _FILTERS: dict[str, Callable[[str, int, datetime], tuple[str, ...]]] = {
     "group": _text, "author": _text, "tag": _tags, "before": _date, "after": _date,
+    "kind": _choice("group kind", GROUP_KINDS),
     "type": _choice("type", TYPES),
     "lang": _choice("language", LANGS),
     "is": _choice("is: value", STATES),

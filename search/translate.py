@@ -143,6 +143,7 @@ STATE_QUERIES = {
 }
 FILTERS: dict[str, Callable[[Filter, FilterContext], wq.Query]] = {
     "group": lambda f, ctx: _any_term("group", [g for v in f.values for g in ctx.group_ids(v)]),
+    "kind": lambda f, ctx: _any_term("group", [g.id for g in ctx.groups if g.kind in f.values]),
     "author": lambda f, ctx: _any_term("author", [p for v in f.values
                                                   for p in ctx.person_ids(v)]),
     "type": lambda f, ctx: _any_term("kind", f.values),

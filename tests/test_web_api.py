@@ -214,3 +214,27 @@ def test_facet_counts_include_the_hits_only_the_semantic_side_found(shared_app):
         assert types >= len(hits), query
         groups = {value["value"] for value in facets["group"]}
         assert {hit["group"]["id"] for hit in hits} <= groups, query
+
+
+def test_group_kinds_are_a_facet_and_a_filter(shared_app):
+    from tests.web_fixtures import bearer, token_for
+
+    headers = bearer(token_for(shared_app, "p-julien"))
+
+    def search(q: str) -> dict:
+        return shared_app.test_client().get(f"/api/v1/search?q={q}&mode=lexical&limit=50",
+                                            headers=headers).get_json()
+
+    found = search("sap")
+    kinds = {value["value"]: value["count"] for value in found["facets"]["kind"]}
+    groups = {value["value"]: value["count"] for value in found["facets"]["group"]}
+    assert kinds and sum(kinds.values()) <= sum(groups.values())
+    function = search("sap kind:function")
+    assert function["hits"] and all(hit["group"]["id"] in ("g-finance", "g-rh", "g-qhse")
+                                    for hit in function["hits"])
+    assert {v["value"] for v in function["facets"]["kind"]} == {"function"}
+    assert shared_app.test_client().get("/api/v1/search?q=sap+kind:planet",
+                                        headers=headers).status_code == 400
+    page = signed_in(shared_app, "p-julien").get("/search?q=sap&mode=lexical")
+    assert "kind%3Afunction" in page.get_data(as_text=True) or "kind:function" in \
+        page.get_data(as_text=True)

@@ -129,6 +129,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "department": ("Department", "Service"),
     "site": ("Site", "Site"),
     "group_kind": ("Groups", "Groupes"),
+    "kind": ("Group kind", "Type de groupe"),
     "group_kind_project": ("Project", "Projet"),
     "group_kind_function": ("Function", "Métier"),
     "group_kind_site": ("Site", "Site"),
