@@ -202,7 +202,8 @@ def tune(settings: Settings, pairs: list[Pair], out: Path, options: TuneOptions,
     torch.manual_seed(options.seed)
     torch.set_num_threads(settings.threads)
     model = SentenceTransformer(resolve_model(settings.embedding_model), device="cpu")
-    model.max_seq_length = min(int(model.max_seq_length or 512), options.max_seq_length)
+    window = int(model.max_seq_length or 512)
+    model.max_seq_length = min(window, options.max_seq_length)  # the training window only
     training, validation = split_validation(pairs, options, rng)
     summary = TuneSummary(
         base_model=settings.embedding_model, out=str(out),
@@ -210,19 +211,24 @@ def tune(settings: Settings, pairs: list[Pair], out: Path, options: TuneOptions,
         training_pairs=len(training), validation_queries=len({p.query for p in validation}),
         hard_negatives=sum(p.negative is not None for p in pairs))
     before = validation_score(model, validation)
-    scores = _train(model, training, validation, options, summary, rng, progress)
+    scores, kept = _train(model, training, validation, options, summary, rng, progress,
+                          before)
     summary.validation = {"metric": f"mrr@{VALIDATION_K}", "before": before,
-                          "after": max([before, *scores]), "by_epoch": scores}
+                          "after": kept, "by_epoch": scores}
     summary.background_z = background_z(model, validation)
     summary.seconds = round(time.perf_counter() - started, 1)
+    # the model indexes and searches with its own window, whatever it was trained with
+    model.max_seq_length = window
     _write(model, out, summary, options)
     return summary
 
 
 def _train(model: Any, training: list[Pair], validation: list[Pair], options: TuneOptions,
-           summary: TuneSummary, rng: random.Random, progress: bool) -> list[float]:
+           summary: TuneSummary, rng: random.Random, progress: bool,
+           before: float) -> tuple[list[float], float]:
     """Epochs until done, out of time or no better on validation; the best weights are
-    left in ``model``.  Returns the validation score after each epoch."""
+    left in ``model``: the untuned ones (epoch 0) when no epoch beat ``before``, their
+    validation score.  Returns the score after each epoch and the kept model's."""
     import torch
     from tqdm import tqdm
 
@@ -240,7 +246,11 @@ def _train(model: Any, training: list[Pair], validation: list[Pair], options: Tu
     per_epoch = len(make_batches(training, options.batch_size, random.Random(0)))
     schedule = _linear_schedule(optimizer, options.warmup_share, per_epoch * options.epochs)
     deadline = (time.monotonic() + options.max_minutes * 60) if options.max_minutes else None
-    best, best_state, scores, trained, train_seconds = -1.0, None, [], 0, 0.0
+    # epoch 0 is the model as it came: an epoch must beat it to be kept
+    best, scores, trained, train_seconds = before, [], 0, 0.0
+    best_state = ({k: v.detach().clone() for k, v in model.state_dict().items()}
+                  if validation else None)
+    summary.best_epoch = 0
     for epoch in range(1, options.epochs + 1):
         batches = make_batches(training, options.batch_size, rng)
         model.train()
@@ -258,7 +268,9 @@ def _train(model: Any, training: list[Pair], validation: list[Pair], options: Tu
         model.eval()
         scores.append(validation_score(model, validation) if validation else 0.0)
         summary.epochs_run = epoch
-        if scores[-1] > best or not validation:
+        # a tie with the untuned model goes to the epoch (it learnt the network's pairs)
+        if scores[-1] > best or not validation or (summary.best_epoch == 0
+                                                   and scores[-1] >= best):
             best, summary.best_epoch = scores[-1], epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         elif validation:
@@ -269,7 +281,7 @@ def _train(model: Any, training: list[Pair], validation: list[Pair], options: Tu
     if best_state is not None:
         model.load_state_dict(best_state)
     summary.pairs_per_minute = round(trained / train_seconds * 60, 1) if train_seconds else 0.0
-    return scores
+    return scores, (best if validation else 0.0)
 
 
 def _step(model: Any, loss: Any, optimizer: Any, schedule: Any, batch: list[Pair],

@@ -208,7 +208,8 @@ def test_tune_writes_a_model_the_index_can_use(tiny_model, tmp_path):
     assert provenance["sources"] == {"file": 120} and provenance["languages"] == {"en": 120}
     assert summary.validation["before"] <= summary.validation["after"]
     assert 1 <= summary.best_epoch <= summary.epochs_run <= 2
-    tuned = Settings(data_dir=tmp_path / "data", embedding_model=str(out))
+    tuned = Settings(data_dir=tmp_path / "data", embedding_model=str(out),
+                     encoder_backend="torch")
     assert embedding_key(tuned) == f"{out}#{provenance['id']}"
     vectors = Encoder(tuned).encode(["alpha bravo", "kilo lima"])
     assert vectors.shape == (2, 32)
@@ -344,3 +345,32 @@ def test_background_z_is_measured_on_validation_and_used_by_the_retriever(tmp_pa
     tuned = SemanticRetriever(Settings(embedding_model=str(folder)), None, lambda: None)
     assert tuned.background_z == measured
     assert SemanticRetriever(Settings(), None, lambda: None).background_z == BACKGROUND_Z
+
+
+def test_an_epoch_must_beat_the_untuned_model_to_be_kept(tiny_model, tmp_path):
+    """A learning rate that wrecks the model: no epoch beats the untuned one, so the
+    untuned weights are written (epoch 0) and the summary says so."""
+    from sentence_transformers import SentenceTransformer
+
+    settings = Settings(data_dir=tmp_path / "data", embedding_model=str(tiny_model),
+                        encoder_backend="torch")
+    out = tmp_path / "wrecked"
+    summary = tune(settings, synthetic_pairs(), out,
+                   TuneOptions(epochs=2, batch_size=16, learning_rate=5.0))
+    assert summary.validation["by_epoch"][0] < summary.validation["before"]
+    assert summary.best_epoch == 0
+    assert summary.validation["after"] == summary.validation["before"]
+    texts = ["alpha bravo", "kilo lima"]
+    base = SentenceTransformer(str(tiny_model), device="cpu").encode(texts)
+    kept = SentenceTransformer(str(out), device="cpu").encode(texts)
+    assert abs(base - kept).max() < 1e-5
+
+
+def test_a_short_training_window_is_not_the_saved_models_window(tiny_model, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    settings = Settings(data_dir=tmp_path / "data", embedding_model=str(tiny_model))
+    out = tmp_path / "short"
+    tune(settings, synthetic_pairs(40), out, TuneOptions(epochs=1, batch_size=16,
+                                                          max_seq_length=16))
+    assert SentenceTransformer(str(out), device="cpu").max_seq_length == 64  # the base's
