@@ -30,7 +30,7 @@ class Settings:
     data_dir: Path = Path("var/quisait")
     embedding_model: str = DEFAULT_MODEL
     embeddings: bool = True
-    encoder_backend: str = "torch"
+    encoder_backend: str = "onnx-int8"  # measured: docs/tuning.md, README "Encoder backends"
     batch_size: int = 64
     threads: int = 2
     vector_index: str = "auto"

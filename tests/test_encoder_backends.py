@@ -20,9 +20,9 @@ from tests.conftest import ROOT, SAMPLE
 
 
 def test_backend_setting_is_read_and_checked() -> None:
-    assert Settings().encoder_backend == "torch"
-    chosen = load_settings(environ={"QUISAIT_ENCODER_BACKEND": "onnx-int8"})
-    assert chosen.encoder_backend == "onnx-int8"
+    assert Settings().encoder_backend == "onnx-int8"  # the default since 2026-12-07
+    chosen = load_settings(environ={"QUISAIT_ENCODER_BACKEND": "torch"})
+    assert chosen.encoder_backend == "torch"
     with pytest.raises(ConfigError, match="torch, onnx, onnx-int8"):
         Settings(encoder_backend="tensorrt")
 
@@ -37,7 +37,7 @@ def test_embedding_key_names_the_backend_except_torch() -> None:
 
 def test_vector_cache_is_not_shared_between_backends(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path / "catalog.sqlite")
-    torch_key = embedding_key(Settings(embedding_model="m"))
+    torch_key = embedding_key(Settings(embedding_model="m", encoder_backend="torch"))
     int8_key = embedding_key(Settings(embedding_model="m", encoder_backend="onnx-int8"))
     catalog.cache_vectors(torch_key, {"d1": np.ones(4, dtype=np.float32).tobytes()})
     assert catalog.cached_vectors(torch_key, ["d1"])
