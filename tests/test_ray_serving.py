@@ -81,6 +81,8 @@ def get(app: Flask, path: str, token: str, body: Any = None) -> tuple[int, Any]:
     data = response.get_json()
     if isinstance(data, dict):
         data.pop("search_id", None)  # each app logs its own searches
+        if isinstance(data.get("error"), dict):
+            data["error"].pop("request_id", None)  # each request has its own id
     return response.status_code, data
 
 

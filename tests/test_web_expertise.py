@@ -431,6 +431,8 @@ def page_answers(flask_app: Flask, person: str, word: str, group: str,
         for echo in (definition, f'value="{word}"', f"<title>{word} ·", f">{word}</textarea>",
                      f'name="q" value="{word}"', f"q={word}&amp;", f'q={word}"'):
             text = text.replace(echo, "")
+        # the facet links repeat the query too, with a filter
+        text = re.sub(rf"q={re.escape(word)}\+[^\"&]*&amp;", "", text)
         texts.append(re.sub(r" on “[^”]*”", "", text))  # a why repeats its subject
     return texts
 

@@ -53,14 +53,17 @@ def test_deleted_record_disappears_at_once(app):
     admin, reader = token_for(app, "p-nadia"), token_for(app, "p-julien")
     client = app.test_client()
     client.post("/api/v1/records", json=[NEW_POST], headers=bearer(admin))
-    facets = client.get("/api/v1/search?q=gribouillard", headers=bearer(reader)).get_json()
+    # lexical: the hybrid facets also count the semantic neighbours a page shows
+    facets = client.get("/api/v1/search?q=gribouillard&mode=lexical",
+                        headers=bearer(reader)).get_json()
     assert facets["facets"]["group"][0]["value"] == "g-python"
     response = client.delete("/api/v1/records/post-web-1", headers=bearer(admin))
     assert response.status_code == 200, response.get_json()
     for mode in ("lexical", "semantic", "hybrid"):
         assert "post-web-1" not in search_ids(client, reader, "gribouillard", mode)
     assert search_ids(client, reader, "gribouillard", "lexical") == []
-    data = client.get("/api/v1/search?q=gribouillard", headers=bearer(reader)).get_json()
+    data = client.get("/api/v1/search?q=gribouillard&mode=lexical",
+                      headers=bearer(reader)).get_json()
     assert all(values == [] for values in data["facets"].values())
     assert client.get("/api/v1/posts/post-web-1", headers=bearer(reader)).status_code == 404
     again = client.delete("/api/v1/records/post-web-1", headers=bearer(admin))
