@@ -52,7 +52,7 @@ def dump(args: argparse.Namespace) -> None:
     out: dict[str, object] = {"set": folder.name, "split": args.split or "all",
                               "model": settings.embedding_model, "qrels": qrels, "queries": {}}
     with Searcher.open(settings) as searcher:
-        allowed = searcher.permitted_groups(READER)
+        allowed = searcher.scope(READER).readable
         rows = [r for (r,) in searcher.catalog.db.execute("SELECT rowid FROM items")]
         ids = {row: item.id for row, item in searcher.catalog.items_by_rowid(rows).items()}
         retriever = searcher.semantic

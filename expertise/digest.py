@@ -30,6 +30,7 @@ from expertise.routing import ROUTING_WEIGHTING
 
 if TYPE_CHECKING:
     from expertise.finder import Evidence, Expert, ExpertFinder
+    from search import Scope
 
 DEPTH = 30           # candidates ranked per question: the next-best when the first are full
 WEIGHT_STEPS = 10**6  # normalised scores are compared to six decimals in the flow
@@ -285,27 +286,27 @@ def build_digest(finder: ExpertFinder, start: datetime, end: datetime,
     settings = finder.searcher.settings
     per_person = per_person or settings.digest_per_person
     fanout = fanout or settings.digest_fanout
-    readable: dict[str, frozenset[str]] = {}
+    scopes: dict[str, Scope] = {}
 
-    def groups(person: str) -> frozenset[str]:
-        if person not in readable:
-            readable[person] = finder.searcher.permitted_groups(person)
-        return readable[person]
+    def scope(person: str) -> Scope:
+        if person not in scopes:
+            scopes[person] = finder.searcher.scope(person)
+        return scopes[person]
 
     questions = open_questions(finder, start, end)
     ranked: dict[str, list[Expert]] = {}
     for question in questions:
         if question.asker is None:
             continue  # routed as the asker sees it: nobody to see it as
-        found = finder.experts(plain_query(question.text), question.asker, limit=DEPTH,
+        found = finder.experts(plain_query(question.text), scope(question.asker), limit=DEPTH,
                                mode=mode, now=end, weighting=ROUTING_WEIGHTING,
                                exclude={question.asker})
         ranked[question.id] = []
         for expert in found:
-            allowed = groups(expert.person.id)
-            if question.group not in allowed:
+            theirs = scope(expert.person.id)
+            if not theirs.can_read(question.group):
                 continue  # never a question they may not read
-            kept = tuple(e for e in expert.evidence if e.group in allowed)
+            kept = tuple(e for e in expert.evidence if theirs.can_read(e.group))
             if kept != expert.evidence:
                 credits = [(e.credit, e) for e in kept]
                 expert = replace(expert, evidence=kept,

@@ -33,6 +33,7 @@ from indexer.analysis import fold
 
 if TYPE_CHECKING:
     from expertise.finder import ExpertFinder
+    from search import Scope
 
 PAGE_SIZE = 20
 MAX_QUERY_WORDS = 8
@@ -101,7 +102,7 @@ def _fields(person: Person, with_skills: bool = True) -> dict[str, list[str]]:
             "site": _words(person.location), "company": _words(person.company)}
 
 
-def _expert_topics(finder: ExpertFinder, query: str, viewer: Person) -> dict[str, str]:
+def _expert_topics(finder: ExpertFinder, query: str, scope: Scope) -> dict[str, str]:
     """person id -> a label of what they demonstrably know about ``query`` (the expert
     ranking over the viewer's readable groups; opted-out people are never in it)."""
     if not query.strip():
@@ -110,7 +111,7 @@ def _expert_topics(finder: ExpertFinder, query: str, viewer: Person) -> dict[str
     from search.query import words_query
 
     try:
-        experts = finder.experts(words_query(query), viewer, limit=EXPERTS_CONSIDERED,
+        experts = finder.experts(words_query(query), scope, limit=EXPERTS_CONSIDERED,
                                  mode="lexical")
     except QuerySyntaxError:
         return {}
@@ -131,16 +132,15 @@ def _profile_match(words: list[str], fields: dict[str, list[str]]
     return out
 
 
-def search_people(finder: ExpertFinder, viewer: Person, query: str = "",
+def search_people(finder: ExpertFinder, viewer: Scope, query: str = "",
                   filters: dict[str, str] | None = None, page: int = 1,
                   km_view: bool = False) -> Directory:
     """People matching ``query`` (everyone the viewer may see when it is empty), narrowed
     by ``filters`` (facet -> value), best first, one page.  A query that is someone's
     name (every word in one person's name) looks up names only: "Karim" should not list
     everyone who once wrote "Bonjour Karim"."""
-    searcher = finder.searcher
-    allowed = searcher.permitted_groups(viewer)
-    people = [p for p in finder.rankable(viewer, allowed, include_inactive=True).values()
+    searcher, allowed = finder.searcher, viewer.readable
+    people = [p for p in finder.rankable(viewer, include_inactive=True).values()
               if km_view or person_state(p) != "departed"]
     words = _words(query)[:MAX_QUERY_WORDS]
     kinds_of: dict[str, set[str]] = {}

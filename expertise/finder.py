@@ -1,7 +1,7 @@
 """Ranked people for a subject, each with the evidence the viewer may read.
 
-Everything here is computed from what :class:`search.Searcher` lets the viewer
-read: the retrieved items are permitted hits, thread expansion keeps only items
+Everything here is computed from what the viewer's :class:`search.Scope` lets them
+read: the retrieved items are the scope's hits, thread expansion keeps only items
 of readable groups, and activity counts are summed over readable groups only.
 A person whose only evidence sits in a group the viewer cannot read gets no
 credit, no count and no evidence line from it.
@@ -34,7 +34,7 @@ from expertise.topics import TopicPage, TopicStore, candidate_topics, topic_page
 from expertise.words import QUESTION_WORDS
 from indexer import Item
 from indexer.analysis import analyze, detect_language
-from search import Hit, ParsedQuery, Searcher
+from search import Hit, ParsedQuery, Scope, Searcher
 from search.query import words_query
 from search.snippets import snippet
 
@@ -47,6 +47,9 @@ THREAD_SHARE = {"comment": 0.3}
 MIN_RELEVANCE = 0.1  # hits scoring under 10 % of the best one credit nobody
 MAX_QUERY_WORDS = 64  # a pasted question is cut to its first words (title first)
 PROFILE_FIELDS = {"skills": 1.0, "title": 0.6, "department": 0.3, "about": 0.4}
+
+# whom a ranking is for: their scope, or (the thin path) a person id or record
+AnyViewer = Scope | str | Person | None
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,10 @@ def _role(item: Item, accepted: set[str]) -> str:
 
 
 class ExpertFinder:
-    """Rank people by demonstrated expertise, as seen by one viewer at a time."""
+    """Rank people by demonstrated expertise, as one viewer's scope sees it.
+
+    Every public method takes the viewer's :class:`Scope` (or a person id or record,
+    turned into their scope by :meth:`scope_of`)."""
 
     def __init__(self, searcher: Searcher, weighting: str = "default", depth: int = DEPTH,
                  half_life_days: float = HALF_LIFE_DAYS) -> None:
@@ -108,13 +114,17 @@ class ExpertFinder:
 
     # -- who may be ranked, and what the viewer may count ---------------------------
 
-    def rankable(self, viewer: Person | None, allowed: frozenset[str],
-                 include_inactive: bool = False) -> dict[str, Person]:
+    def scope_of(self, viewer: AnyViewer) -> Scope:
+        """``viewer`` if it is a scope; else the scope the searcher gives that person now."""
+        return viewer if isinstance(viewer, Scope) else self.searcher.scope(viewer)
+
+    def rankable(self, scope: Scope, include_inactive: bool = False) -> dict[str, Person]:
         """People the viewer may see ranked: employees see employees and the guests of
         groups they read; guests see only people of the groups they share."""
+        viewer = scope.viewer
         if viewer is None:
             return {}
-        groups: Iterable[Group] = (self.searcher.groups[g] for g in allowed
+        groups: Iterable[Group] = (self.searcher.groups[g] for g in scope.readable
                                    if g in self.searcher.groups)
         sharing = {p for g in groups for p in g.members | g.guests}
         people = {}
@@ -127,7 +137,7 @@ class ExpertFinder:
 
     # -- the ranking ----------------------------------------------------------------------
 
-    def experts(self, query: str | ParsedQuery, viewer: str | Person | None, limit: int = 10,
+    def experts(self, query: str | ParsedQuery, viewer: AnyViewer, limit: int = 10,
                 mode: str = "hybrid", now: datetime | None = None,
                 candidates: Collection[str] | None = None,
                 include_inactive: bool = False, weighting: str | None = None,
@@ -139,14 +149,14 @@ class ExpertFinder:
         KM leads) adds departed and opted-out people after the ranking, flagged.
         ``weighting`` overrides the finder's (routing uses ``"routing"``).
         """
-        person = self._viewer(viewer)
-        allowed = self.searcher.permitted_groups(person)
+        scope = self.scope_of(viewer)
+        person, allowed = scope.viewer, scope.readable
         if person is None or not allowed:
             return []
         now = now or datetime.now(UTC)
-        hits = self.searcher.search(query, person, mode=mode, limit=self.depth)
-        credits = self._credit(hits, allowed, now)
-        people = self.rankable(person, allowed)
+        hits = scope.search(query, mode=mode, limit=self.depth)
+        credits = self._credit(hits, scope, now)
+        people = self.rankable(scope)
         text = query if isinstance(query, str) else query.free_text()
         profile = self._profile_scores(text, people)
         activity = self.activity.for_groups(allowed, now)
@@ -168,70 +178,65 @@ class ExpertFinder:
         found = [self._expert(people[p], scored[p], credits.get(p, []), last.get(p), text)
                  for p in order]
         if include_inactive:
-            found += self._inactive(person, allowed, credits, last, text)
+            found += self._inactive(scope, credits, last, text)
         return found
 
-    def is_km_lead(self, viewer: str | Person | None) -> bool:
-        person = self._viewer(viewer)
+    def is_km_lead(self, viewer: AnyViewer) -> bool:
+        person = self.scope_of(viewer).viewer
         return person is not None and bool({"km_lead", "admin"} & set(person.roles))
 
-    def _viewer(self, viewer: str | Person | None) -> Person | None:
-        """The viewer as the catalog knows them now (see ``Searcher._person``)."""
-        return self.searcher._person(viewer)
-
-    def person(self, person_id: str, viewer: str | Person | None) -> PersonPage | None:
+    def person(self, person_id: str, viewer: AnyViewer) -> PersonPage | None:
         """A person's page as ``viewer`` may see it (None: no such person for them).
         Enrichment suggestions are shown to the person themselves and to KM leads."""
-        person = self._viewer(viewer)
-        allowed = self.searcher.permitted_groups(person)
-        if person is None or not allowed:
+        scope = self.scope_of(viewer)
+        person = scope.viewer
+        if person is None or not scope.readable:
             return None
-        own = person.id == person_id or self.is_km_lead(person)
-        return person_page(self, person_id, person, allowed, show_suggestions=own)
+        own = person.id == person_id or self.is_km_lead(scope)
+        return person_page(self, person_id, scope, show_suggestions=own)
 
-    def route(self, text: str, viewer: str | Person | None, limit: int = 5,
+    def route(self, text: str, viewer: AnyViewer, limit: int = 5,
               mode: str = "hybrid") -> Routing:
         """Answered look-alikes and likely answerers for a new question's text."""
-        person = self._viewer(viewer)
-        if person is None:
+        scope = self.scope_of(viewer)
+        if scope.viewer is None:
             return Routing(text, (), ())
-        return route_text(self, text, person, limit=limit, asker=person.id, mode=mode)
+        return route_text(self, text, scope, limit=limit, asker=scope.viewer.id, mode=mode)
 
-    def route_post(self, post_id: str, viewer: str | Person | None, limit: int = 5,
+    def route_post(self, post_id: str, viewer: AnyViewer, limit: int = 5,
                    mode: str = "hybrid") -> Routing:
         """Routing for a question already posted (raises NotFoundError if unreadable)."""
-        person = self._viewer(viewer)
-        if person is None:
+        scope = self.scope_of(viewer)
+        if scope.viewer is None:
             raise NotFoundError(f"no post {post_id!r}")
-        return route_post(self, post_id, person, limit=limit, mode=mode)
+        return route_post(self, post_id, scope, limit=limit, mode=mode)
 
-    def unanswered(self, viewer: str | Person | None,
+    def unanswered(self, viewer: AnyViewer,
                    limit: int = 50) -> list[tuple[Hit, tuple[Expert, ...]]]:
         """Unanswered questions the viewer may read, with suggested experts."""
-        person = self._viewer(viewer)
-        return unanswered(self, person, limit=limit) if person is not None else []
+        scope = self.scope_of(viewer)
+        return unanswered(self, scope, limit=limit) if scope.viewer is not None else []
 
-    def topic(self, topic_id: str, viewer: str | Person | None, limit: int = 10,
+    def topic(self, topic_id: str, viewer: AnyViewer, limit: int = 10,
               mode: str = "hybrid") -> TopicPage:
         """A curated topic's page as ``viewer`` may see it (NotFoundError if unknown)."""
         topic = self.topics.get(topic_id)
-        person = self._viewer(viewer)
-        if person is None or not self.searcher.permitted_groups(person):
+        scope = self.scope_of(viewer)
+        if scope.viewer is None or not scope.readable:
             raise NotFoundError(f"no topic {topic_id!r}")
-        return topic_page(self, topic, person, limit=limit, mode=mode)
+        return topic_page(self, topic, scope, limit=limit, mode=mode)
 
-    def candidate_topics(self, viewer: str | Person | None,
-                         limit: int = 20) -> list[tuple[str, int]]:
+    def candidate_topics(self, viewer: AnyViewer, limit: int = 20) -> list[tuple[str, int]]:
         """Frequent tags and key phrases (of readable content) that no topic covers."""
-        person = self._viewer(viewer)
-        if person is None:
+        scope = self.scope_of(viewer)
+        if scope.viewer is None:
             return []
-        return candidate_topics(self, self.topics.all(), person, limit=limit)
+        return candidate_topics(self, self.topics.all(), scope, limit=limit)
 
     def close(self) -> None:
         self.topics.close()
 
-    def _credit(self, hits: list[Hit], allowed: frozenset[str],
+    def _credit(self, hits: list[Hit], scope: Scope,
                 now: datetime) -> dict[str, list[tuple[float, Evidence]]]:
         """Model 2 over threads: each retrieved thread credits everyone in it by role."""
         top = max((h.score for h in hits), default=0.0)
@@ -243,7 +248,8 @@ class ExpertFinder:
             value *= THREAD_SHARE.get(hit.kind, 1.0)
             if value >= MIN_RELEVANCE:
                 relevance[root] = max(relevance.get(root, 0.0), value)
-        items = [i for i in self.searcher.catalog.thread_items(relevance) if i.group in allowed]
+        items = [i for i in self.searcher.catalog.thread_items(relevance)
+                 if scope.can_read(i.group)]
         by_id = {i.id: i for i in items}
         accepted = {json.loads(i.data).get("accepted_answer") for i in items
                     if i.kind == "question"} - {None}
@@ -329,10 +335,9 @@ class ExpertFinder:
                       evidence=evidence, answers=answers, accepted=accepted, posts=posts,
                       last_activity=last, why=why(subject, credits, person), state=state)
 
-    def _inactive(self, viewer: Person, allowed: frozenset[str],
-                  credits: dict[str, list[tuple[float, Evidence]]],
+    def _inactive(self, scope: Scope, credits: dict[str, list[tuple[float, Evidence]]],
                   last: dict[str, datetime], subject: str) -> list[Expert]:
-        everyone = self.rankable(viewer, allowed, include_inactive=True)
+        everyone = self.rankable(scope, include_inactive=True)
         flagged = []
         for ident, person in sorted(everyone.items()):
             state = person_state(person)

@@ -20,7 +20,7 @@ from expertise.scoring import ROLE_WEIGHTS
 from expertise.words import QUESTION_WORDS
 from indexer import Item, topic_key
 from indexer.analysis import analyze, detect_language, fold, stop_words
-from search import ParsedQuery
+from search import ParsedQuery, Scope
 from search.query import AnyOf, Phrase, Term
 
 if TYPE_CHECKING:
@@ -102,16 +102,17 @@ def _topic_like(phrase: str) -> bool:
     return bool(words) and words[0] not in _STOP and words[-1] not in _STOP
 
 
-def person_page(finder: ExpertFinder, person_id: str, viewer: Person,
-                allowed: frozenset[str], show_suggestions: bool) -> PersonPage | None:
+def person_page(finder: ExpertFinder, person_id: str, scope: Scope,
+                show_suggestions: bool) -> PersonPage | None:
     """The page, or None when the viewer may not see this person at all."""
-    person = finder.rankable(viewer, allowed, include_inactive=True).get(person_id)
-    if person is None:
+    person = finder.rankable(scope, include_inactive=True).get(person_id)
+    if person is None or scope.viewer is None:
         return None
+    viewer = scope.viewer
     catalog = finder.searcher.catalog
     choices = finder.searcher.profiles.choices(person_id)
-    items = [i for i in catalog.items_by_author(person_id) if i.group in allowed]
-    shown = _topics(finder, items, allowed)
+    items = [i for i in catalog.items_by_author(person_id) if scope.can_read(i.group)]
+    shown = _topics(finder, items, scope)
     topics = tuple(t for t in shown if not choices.hides(t.name))  # hidden by the person
     names = [t.name for t in topics]
     declared = tuple(person.skills)  # with the suggestions they accepted
@@ -120,24 +121,24 @@ def person_page(finder: ExpertFinder, person_id: str, viewer: Person,
                         )[:SUGGESTIONS] if show_suggestions else ()
     declared_only = tuple(s for s in declared if not any(_matches(s, n) for n in names)
                           and not _written_about(s, items))
-    groups = tuple(sorted({(i.group, finder.searcher.groups[i.group].name) for i in items
-                           if i.group in finder.searcher.groups}, key=lambda g: g[1]))
+    known = finder.searcher.groups
+    groups = tuple(sorted({(g, known[g].name) for g in {i.group for i in items} if g in known},
+                          key=lambda g: g[1]))
     kinds: dict[str, int] = defaultdict(int)
     for item in items:
         kinds[item.kind] += 1
     return PersonPage(person=person, state=person_state(person), topics=topics, declared=declared,
                       suggestions=suggestions, declared_only=declared_only, groups=groups,
-                      similar=_similar(finder, person, names, viewer),
+                      similar=_similar(finder, person, names, scope),
                       activity=dict(kinds), last_activity=items[0].created if items else None,
                       hidden_topics=choices.hidden_topics if viewer.id == person_id else ())
 
 
 def _topics(finder: ExpertFinder, items: list[Item],
-            allowed: frozenset[str]) -> tuple[DemonstratedTopic, ...]:
+            scope: Scope) -> tuple[DemonstratedTopic, ...]:
     from expertise.finder import Evidence
 
-    parents = {ident: parent for ident, parent in finder.searcher.catalog.items_by_id(
-        i.parent for i in items if i.parent).items() if parent.group in allowed}
+    parents = scope.items(i.parent for i in items if i.parent)
     phrases = finder.searcher.catalog.keyphrases_of(i.rowid for i in items)
     weight: dict[str, float] = defaultdict(float)
     support: dict[str, list[tuple[float, Item, str]]] = defaultdict(list)
@@ -176,7 +177,7 @@ def _topics(finder: ExpertFinder, items: list[Item],
 
 
 def _similar(finder: ExpertFinder, person: Person, topics: list[str],
-             viewer: Person) -> tuple[Person, ...]:
+             viewer: Scope) -> tuple[Person, ...]:
     """People ranked as experts on this person's top topics (lexical: cheap)."""
     if not topics:
         return ()

@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from core.errors import NotFoundError
-from core.records import Person
-from search import Hit, ParsedQuery
+from search import Hit, ParsedQuery, Scope
 from search.query import Filter
 
 if TYPE_CHECKING:
@@ -33,7 +32,7 @@ class Routing:
     experts: tuple[Expert, ...]  # who to ask, best first
 
 
-def route_text(finder: ExpertFinder, text: str, viewer: Person, limit: int = 5,
+def route_text(finder: ExpertFinder, text: str, scope: Scope, limit: int = 5,
                asker: str | None = None, exclude_item: str | None = None,
                mode: str = "hybrid", now: datetime | None = None) -> Routing:
     from expertise.finder import plain_query
@@ -41,33 +40,32 @@ def route_text(finder: ExpertFinder, text: str, viewer: Person, limit: int = 5,
     parsed = plain_query(text)
     answered_query = ParsedQuery(parsed.clauses, (Filter("type", ("question",)),
                                                   Filter("is", ("accepted",))))
-    found = finder.searcher.search(answered_query, viewer, mode=mode, limit=limit + 1)
+    found = scope.search(answered_query, mode=mode, limit=limit + 1)
     best = max((h.score for h in found), default=0.0)
     answered = [h for h in found if h.id != exclude_item and h.score >= LOOKALIKE_FLOOR * best]
-    experts = finder.experts(parsed, viewer, limit=limit, mode=mode, now=now,
+    experts = finder.experts(parsed, scope, limit=limit, mode=mode, now=now,
                              weighting=ROUTING_WEIGHTING, exclude={asker} if asker else ())
     return Routing(text, tuple(answered[:limit]), tuple(experts))
 
 
-def route_post(finder: ExpertFinder, post_id: str, viewer: Person, limit: int = 5,
+def route_post(finder: ExpertFinder, post_id: str, scope: Scope, limit: int = 5,
                mode: str = "hybrid") -> Routing:
     """Route a question already posted (its author is not suggested to themselves)."""
-    allowed = finder.searcher.permitted_groups(viewer)
-    item = finder.searcher.catalog.item(post_id)
-    if item is None or item.group not in allowed:  # same answer: never confirm it exists
+    item = scope.item(post_id)
+    if item is None:  # unreadable or missing, the same answer: never confirm it exists
         raise NotFoundError(f"no post {post_id!r}")
-    return route_text(finder, f"{item.title}\n{item.text}", viewer, limit=limit,
+    return route_text(finder, f"{item.title}\n{item.text}", scope, limit=limit,
                       asker=item.author, exclude_item=item.id, mode=mode)
 
 
-def unanswered(finder: ExpertFinder, viewer: Person, limit: int = UNANSWERED_LISTED,
+def unanswered(finder: ExpertFinder, scope: Scope, limit: int = UNANSWERED_LISTED,
                experts_each: int = 3) -> list[tuple[Hit, tuple[Expert, ...]]]:
     """The KM view: unanswered questions the viewer may read, newest first, each with
     its suggested experts."""
     query = ParsedQuery((), (Filter("type", ("question",)), Filter("is", ("unanswered",))))
     found = []
-    for hit in finder.searcher.search(query, viewer, mode="lexical", limit=limit):
-        routing = route_text(finder, f"{hit.title}\n{hit.snippet}", viewer,
+    for hit in scope.search(query, mode="lexical", limit=limit):
+        routing = route_text(finder, f"{hit.title}\n{hit.snippet}", scope,
                              limit=experts_each, asker=hit.author, exclude_item=hit.id,
                              mode="lexical")
         found.append((hit, routing.experts))

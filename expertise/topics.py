@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidRecordError, NotFoundError
-from core.records import Person
 from core.store import Migration, migrate, open_store
 from indexer import topic_key
-from search import Hit, ParsedQuery
+from search import Hit, ParsedQuery, Scope
 from search.query import AnyOf, Filter, Node, Phrase, Term
 
 if TYPE_CHECKING:
@@ -163,31 +162,28 @@ class TopicStore:
         return [topic_from_dict(json.loads(row[0])) for row in rows]
 
 
-def topic_page(finder: ExpertFinder, topic: Topic, viewer: Person, limit: int = 10,
+def topic_page(finder: ExpertFinder, topic: Topic, scope: Scope, limit: int = 10,
                mode: str = "hybrid") -> TopicPage:
-    """The topic as ``viewer`` may see it: everything below comes from permitted search."""
+    """The topic as the viewer may see it: everything below comes from their scope."""
     query = topic.query()
-    searcher = finder.searcher
-    experts = finder.experts(query, viewer, limit=limit, mode=mode)
-    content = searcher.search(query, viewer, mode=mode, limit=limit)
+    experts = finder.experts(query, scope, limit=limit, mode=mode)
+    content = scope.search(query, mode=mode, limit=limit)
     open_questions = ParsedQuery(query.clauses, (Filter("type", ("question",)),
                                                  Filter("is", ("unanswered",))))
-    unanswered = searcher.search(open_questions, viewer, mode="lexical", limit=limit)
+    unanswered = scope.search(open_questions, mode="lexical", limit=limit)
     return TopicPage(topic, tuple(experts), tuple(content), tuple(unanswered),
-                     coverage(finder, query, viewer))
+                     coverage(finder, query, scope))
 
 
-def coverage(finder: ExpertFinder, query: ParsedQuery, viewer: Person) -> Coverage:
+def coverage(finder: ExpertFinder, query: ParsedQuery, scope: Scope) -> Coverage:
     """Answered share, answer delay and spread of answerers over the topic's questions."""
-    questions = finder.searcher.search(
-        ParsedQuery(query.clauses, (Filter("type", ("question",)),)), viewer, mode="lexical",
-        limit=COVERAGE_DEPTH)
-    allowed = finder.searcher.permitted_groups(viewer)
+    questions = scope.search(ParsedQuery(query.clauses, (Filter("type", ("question",)),)),
+                             mode="lexical", limit=COVERAGE_DEPTH)
     threads = finder.searcher.catalog.thread_items(h.id for h in questions)
     first_answer: dict[str, datetime] = {}
     answerers: Counter[str] = Counter()
     for item in threads:
-        if item.kind == "answer" and item.parent and item.group in allowed:
+        if item.kind == "answer" and item.parent and scope.can_read(item.group):
             if item.parent not in first_answer or item.created < first_answer[item.parent]:
                 first_answer[item.parent] = item.created
             if item.author:
@@ -205,10 +201,10 @@ def coverage(finder: ExpertFinder, query: ParsedQuery, viewer: Person) -> Covera
                     else None, top_answerer_share=round(share, 2), at_risk=at_risk)
 
 
-def candidate_topics(finder: ExpertFinder, topics: list[Topic], viewer: Person,
+def candidate_topics(finder: ExpertFinder, topics: list[Topic], scope: Scope,
                      limit: int = 20) -> list[tuple[str, int]]:
-    """Frequent tags and key phrases of permitted content that no topic covers yet."""
-    allowed = sorted(finder.searcher.permitted_groups(viewer))
+    """Frequent tags and key phrases of readable content that no topic covers yet."""
+    allowed = sorted(scope.readable)
     if not allowed:
         return []
     covered = {topic_key(e) for t in topics for e in t.expressions()}

@@ -148,7 +148,7 @@ def new_matches(searcher: Searcher, follow: Follow, person: Person,
         return []
     since = (min(new.values()) - timedelta(days=1)).date().isoformat()
     restricted = ParsedQuery(query.clauses, (*query.filters, Filter("after", (since,))))
-    hits = searcher.search(restricted, person, mode="lexical", limit=CANDIDATES)
+    hits = searcher.scope(person).search(restricted, mode="lexical", limit=CANDIDATES)
     exact = EXACT.get(follow.kind)
     found = [hit.id for hit in hits if hit.id in new and hit.author != person.id
              and (exact is None or exact(hit) == follow.target)]
@@ -167,7 +167,7 @@ def render_alert(settings: Settings, searcher: Searcher, follow: Follow, person:
                  lang: str, items: list[Item],
                  topics: TopicSource | None) -> tuple[str, list[Entry], Rendered]:
     """(label, entries, rendered message) of an alert listing ``items``."""
-    label = follow_label(searcher, follow, person, lang, topics)
+    label = follow_label(searcher.scope(person), follow, lang, topics)
     shown = entries(searcher, items, lang, settings.public_url)
     link = unsubscribe_link(settings, person.id, f"follow:{follow.id}")
     return label, shown, render_follow(follow, label, shown, lang, settings.public_url, link)

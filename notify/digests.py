@@ -246,9 +246,7 @@ def run_digests(settings: Settings, searcher: Searcher, now: datetime | None = N
             plan = [(e.question, [ev.item_id for ev in e.evidence])
                     for e in digest.for_person(person_id)]
             wanted = {ident for q, evidence in plan for ident in (q, *evidence)}
-            allowed = searcher.permitted_groups(person)
-            found = {ident: item for ident, item in searcher.catalog.items_by_id(wanted).items()
-                     if item.group in allowed}
+            found = searcher.scope(person).items(wanted)
             lang = language(prefs, person)
             questions = _shown(searcher, plan, found, lang, settings.public_url)
             if not questions:

@@ -5,8 +5,8 @@ recipient may leave, opt out or be removed from a group, and an item may be dele
 moved to a secret group.  :func:`permission_recheck` is the ``recheck`` hook of
 :func:`notify.deliver_due`: for each claimed message it reads the recipient again
 (departed, unknown or opted out: dropped) and every item the payload's ``items`` lists
-against their readable groups now (``searcher.permitted_groups`` and the catalog's group
-of the item, as every read does); what they may not read is taken out and the message
+against their readable groups now (``searcher.scope(recipient).items``: the catalog's
+group of each item, as every read does); what they may not read is taken out and the message
 re-rendered by its kind's renderer, or dropped when nothing is left.  A message without
 an ``items`` list cannot be checked and is dropped; a kind with no renderer goes out
 only if every item passed.  Someone removed from a group yesterday gets nothing from it
@@ -50,9 +50,8 @@ def permission_recheck(searcher: Searcher,
         ids = message.payload.get("items")
         if not isinstance(ids, list) or not ids:
             return Dropped("the message lists no item ids to check")
-        allowed = searcher.permitted_groups(person)
-        found = searcher.catalog.items_by_id(str(ident) for ident in ids)
-        kept = [found[ident] for ident in ids if ident in found and found[ident].group in allowed]
+        found = searcher.scope(person).items(str(ident) for ident in ids)
+        kept = [found[ident] for ident in ids if ident in found]
         if not kept:
             return Dropped("nothing in it that the recipient may still read")
         renderer = known.get(message.kind)

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from core.errors import NotFoundError
-from core.records import COMPANY_FEED, Person
+from core.records import COMPANY_FEED
 
 if TYPE_CHECKING:
     from indexer import Item
     from notify.follows import Follow
-    from search import Searcher
+    from search import Scope, Searcher
 
 # message id -> (French, English)
 STRINGS: dict[str, tuple[str, str]] = {
@@ -105,13 +105,13 @@ def entries(searcher: Searcher, items: Sequence[Item], lang: str,
     return shown
 
 
-def follow_label(searcher: Searcher, follow: Follow, person: Person, lang: str,
-                 topics: TopicSource | None) -> str:
+def follow_label(scope: Scope, follow: Follow, lang: str, topics: TopicSource | None) -> str:
     """What the follow is called in a message: the query, the topic's name, ``#tag``, the
     group's or the person's name (the id when the recipient may not know the name)."""
     if follow.kind == "tag":
         return f"#{follow.target}"
-    if follow.kind == "group" and follow.target in searcher.known_groups(person):
+    searcher = scope.searcher
+    if follow.kind == "group" and scope.can_see(follow.target):
         return searcher.groups[follow.target].name
     if follow.kind == "person" and follow.target in searcher.people:
         return searcher.people[follow.target].name

@@ -79,7 +79,7 @@ def run_review_reminders(settings: Settings, searcher: Searcher, now: datetime |
         if owner is None or owner.opted_out:
             skipped["owner left or opted out"] += 1
             continue
-        if item.group not in searcher.permitted_groups(owner):
+        if not searcher.scope(owner).can_read(item.group):
             skipped["owner may not read it"] += 1
             continue
         prefs = store.preferences(owner.id)

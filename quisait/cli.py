@@ -218,10 +218,11 @@ def search_command(ctx: click.Context, query: str, viewer: str, mode: str, limit
 
     try:
         with Searcher.open(_settings(ctx)) as searcher:
-            hits = searcher.search(query, viewer=viewer, mode=mode, limit=limit)
-            searcher.record_search(query, hits, mode, viewer)
-            suggestion = searcher.did_you_mean(query, viewer) if len(hits) < 3 else None
-            facets = searcher.facets(query, viewer) if show_facets else {}
+            scope = searcher.scope(viewer)
+            hits = scope.search(query, mode=mode, limit=limit)
+            scope.record_search(query, hits, mode)
+            suggestion = scope.suggest(query) if len(hits) < 3 else None
+            facets = scope.facets(query) if show_facets else {}
     except QuerySyntaxError as exc:
         click.echo(f"  {query}\n  {' ' * exc.position}^", err=True)
         _fail(exc)

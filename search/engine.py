@@ -13,7 +13,6 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -40,6 +39,7 @@ from search.lexical import LexicalView
 from search.profiles import ProfileStore
 from search.query import ParsedQuery, Phrase, parse_query, words_query
 from search.querylog import QueryLog
+from search.scope import Scope
 from search.semantic import SemanticRetriever
 from search.snippets import highlights, snippet
 from search.translate import FilterContext, filter_query, node_query, text_query
@@ -302,26 +302,35 @@ class Searcher:
         person = self._person(person_id) if person_id else None
         return person if person is not None and person.status == "active" else None
 
-    def known_groups(self, viewer: str | Person | None) -> frozenset[str]:
-        """Ids of the groups whose existence the viewer may know (secret groups only to
-        their members); what curation and audit listings may name."""
-        return visible_groups(self._person(viewer), self.groups.values())
-
     def active_people(self) -> list[Person]:
         """Every active person as the catalog knows them now, by name (demo sign-in)."""
         self._refresh_people()
         return sorted((p for p in self.people.values() if p.status == "active"),
                       key=lambda person: person.name)
 
+    def scope(self, viewer: str | Person | None) -> Scope:
+        """What ``viewer`` (a person id, a ``Person`` or None) may read and see, as the
+        catalog says now: the one way to read content.  Unknown and departed viewers
+        read and see nothing (fail closed)."""
+        person = self._person(viewer)
+        groups = self.groups.values()
+        return Scope(person, readable_groups(person, groups), visible_groups(person, groups),
+                     self)
+
     def permitted_groups(self, viewer: str | Person | None) -> frozenset[str]:
-        """ACL tokens the viewer may read; unknown viewers get nothing (fail closed)."""
-        return readable_groups(self._person(viewer), self.groups.values())
+        """TEMPORARY: search.answers still calls it."""
+        return self.scope(viewer).readable
 
     # -- search ----------------------------------------------------------------------
 
     def search(self, query: str | ParsedQuery, viewer: str | Person | None,
                mode: str = "hybrid", limit: int = 10) -> list[Hit]:
-        """The ``limit`` best items for ``query`` that ``viewer`` may read.
+        """Shorthand for ``self.scope(viewer).search(query, mode, limit)``."""
+        return self.scope(viewer).search(query, mode, limit)
+
+    def _search(self, scope: Scope, query: str | ParsedQuery, mode: str,
+                limit: int) -> list[Hit]:
+        """The ``limit`` best items for ``query`` that ``scope`` may read (:meth:`Scope.search`).
 
         Raises ``QuerySyntaxError`` (a 400) for a query that cannot be read.
         """
@@ -329,8 +338,7 @@ class Searcher:
             raise ValueError(f"unknown mode {mode!r} (valid: {', '.join(MODES)})")
         self._refresh_view()
         parsed = parse_query(query) if isinstance(query, str) else query
-        person = self._person(viewer)
-        allowed = readable_groups(person, self.groups.values())
+        person, allowed = scope.viewer, scope.readable
         if not allowed or parsed.is_empty():
             return []
         restriction = self._restriction_mask(parsed, person, allowed)
@@ -358,45 +366,16 @@ class Searcher:
         return self._ranked_hits(fused, parsed, rankings, person, allowed, limit,
                                  feedback_query=query if isinstance(query, str) else None)
 
-    def record_search(self, query: str, hits: list[Hit], mode: str,
-                      viewer: str | Person | None) -> int:
-        """Log a search a person made (not evaluations or internal calls); the search id
-        for :meth:`record_click`, 0 when the log is off or the line could not be written."""
+    def _record_search(self, scope: Scope, query: str, hits: list[Hit], mode: str) -> int:
+        """See :meth:`Scope.record_search`."""
         if self.query_log is None:
             return 0
-        person = self._person(viewer)
-        return self.query_log.log_search(
-            query, len(hits), mode, detect_language(query), person.id if person else None,
-            groups=self.permitted_groups(person))
+        return self.query_log.log_search(query, len(hits), mode, detect_language(query),
+                                         scope.viewer_id, groups=scope.readable)
 
     def record_click(self, search_id: int, item_id: str, rank: int) -> None:
         if self.query_log is not None and search_id:
             self.query_log.log_click(search_id, item_id, rank)
-
-    def facets(self, query: str | ParsedQuery, viewer: str | Person | None,
-               shown: Iterable[Hit] = ()) -> dict[str, Any]:
-        """Counts per group, author, type, tag, language and year (see search.explore) of
-        the lexical matches and of the ``shown`` hits (those only the semantic side found
-        count too, so that the counts add up to what the page shows)."""
-        from search.explore import facet_counts
-
-        self._refresh_view()
-        return facet_counts(self, query, viewer,  # type: ignore[arg-type]
-                            also=[hit.id for hit in shown])
-
-    def did_you_mean(self, query: str, viewer: str | Person | None) -> str | None:
-        """A corrected query built only from words the viewer may read, or None."""
-        from search.explore import did_you_mean
-
-        self._refresh_view()
-        return did_you_mean(self, query, viewer)  # type: ignore[arg-type]
-
-    def similar(self, item_id: str, viewer: str | Person | None, limit: int = 10) -> list[Hit]:
-        """More like this: items similar to ``item_id`` that the viewer may read."""
-        from search.explore import more_like_this
-
-        self._refresh_view()
-        return more_like_this(self, item_id, viewer, limit)  # type: ignore[arg-type]
 
     def rank_within(self, query: str, groups: frozenset[str], k: int) -> list[Item]:
         """The ``k`` best items for ``query`` (lexical) among the ACL tokens ``groups``.

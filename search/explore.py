@@ -25,6 +25,7 @@ from search.translate import text_query
 if TYPE_CHECKING:
     from search.engine import Hit, Searcher
     from search.lexical import LexicalView
+    from search.scope import Scope
 
 FACETS = {"group": "group", "author": "author", "type": "kind", "tag": "tags",
           "lang": "lang", "year": "year"}
@@ -39,13 +40,12 @@ class FacetValue:
     count: int
 
 
-def facet_counts(searcher: Searcher, query: str | ParsedQuery, viewer: str | None,
+def facet_counts(scope: Scope, query: str | ParsedQuery,
                  also: Iterable[str] = ()) -> dict[str, list[FacetValue]]:
-    """Counts per group, author, type, tag, language and year of the permitted matches,
+    """Counts per group, author, type, tag, language and year of the readable matches,
     and of the items ``also`` names (the hits a page shows: the semantic side's too)."""
     parsed = parse_query(query) if isinstance(query, str) else query
-    person = searcher._person(viewer)
-    allowed = searcher.permitted_groups(person)
+    searcher, person, allowed = scope.searcher, scope.viewer, scope.readable
     if not allowed or parsed.is_empty():
         return {name: [] for name in (*FACETS, "kind")}
     docs = searcher._restriction_mask(parsed, person, allowed)
@@ -106,10 +106,10 @@ def _label(name: str, value: str, searcher: Searcher) -> str:
     return value
 
 
-def did_you_mean(searcher: Searcher, query: str, viewer: str | None) -> str | None:
+def did_you_mean(scope: Scope, query: str) -> str | None:
     """The query with misspelt words replaced by words the viewer's documents contain."""
     parsed = parse_query(query)
-    allowed = searcher.permitted_groups(viewer)
+    searcher, allowed = scope.searcher, scope.readable
     if not allowed:
         return None
     view = searcher._lexical_view()
@@ -160,15 +160,13 @@ def _edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def more_like_this(searcher: Searcher, item_id: str, viewer: str | None,
-                   limit: int = 10) -> list[Hit]:
+def more_like_this(scope: Scope, item_id: str, limit: int = 10) -> list[Hit]:
     """Items like ``item_id`` (its key phrases and its own vectors), outside its thread.
 
     Empty when the viewer may not read the item itself."""
-    person = searcher._person(viewer)
-    allowed = searcher.permitted_groups(person)
-    item = searcher.catalog.item(item_id)
-    if item is None or item.group not in allowed:
+    searcher, person, allowed = scope.searcher, scope.viewer, scope.readable
+    item = scope.item(item_id)
+    if item is None:
         return []
     thread = {item.parent or item.id}
     phrases = [p for p, _ in searcher.catalog.keyphrases(item.rowid)][:8]

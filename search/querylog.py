@@ -13,7 +13,7 @@ secret project's name), so every listing takes ``visible_to``, the ACL tokens
 its reader may read, and shows only lines whose stored ``groups`` are a subset
 of it.  A line is thus shown only to someone who could read everything its
 author could read; conservative (a KM lead in fewer groups sees fewer lines),
-never leaky.  Pass ``permitted_groups(viewer)`` as both ``groups`` and
+never leaky.  Pass a viewer's ``Scope.readable`` as both ``groups`` and
 ``visible_to``.
 """
 

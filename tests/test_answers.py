@@ -121,7 +121,7 @@ def test_a_secret_hit_handed_in_is_never_quoted_nor_changes_the_answer(searcher)
     outsider = "p-julien"
     secret = next(item for item in searcher.catalog.items_in_groups(["g-codir"])
                   if "zorbaflux" in item.text.lower() and item.kind != "comment")
-    assert secret.group not in searcher.permitted_groups(outsider)
+    assert secret.group not in searcher.scope(outsider).readable
     query = next(s for s in split_sentences(secret.text) if "zorbaflux" in s.lower())
     member = "p-helene"
     theirs = extract_answer(searcher, query, searcher.search(query, member, mode="lexical"),

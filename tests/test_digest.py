@@ -229,7 +229,7 @@ def test_digest_never_carries_a_question_its_recipient_may_not_read(finder):
     assert "p-asker" not in digest.recipients("q-lab") + digest.recipients("q-open")
     assert "q-done" not in digest.questions
     for entry in digest.entries:
-        readable = finder.searcher.permitted_groups(entry.person)
+        readable = finder.searcher.scope(entry.person).readable
         assert all(e.group in readable for e in entry.evidence)
     # the asker's ranking credits the outsider's lab answer; their digest does not show it
     ranked = finder.experts("zorglub calibration", "p-asker", mode="lexical")

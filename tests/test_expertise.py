@@ -37,7 +37,7 @@ def test_the_person_who_answers_expense_questions_ranks_first(finder):
     top = experts[0]
     assert top.accepted >= 1 and top.evidence and "accepted" in top.why
     assert set(top.components) == set(WEIGHTINGS["default"].weights)
-    readable = finder.searcher.permitted_groups("p-julien")
+    readable = finder.searcher.scope("p-julien").readable
     assert all(e.group in readable for x in experts for e in x.evidence)
 
 
@@ -103,24 +103,22 @@ def test_canaries_never_reach_outsiders_through_expertise(finder, case):
 def test_activity_counts_only_readable_groups(finder):
     outsider = outsiders(finder, "g-codir")[0]
     member = "p-helene"
-    inside = finder.activity.for_groups(finder.searcher.permitted_groups(member))
-    outside = finder.activity.for_groups(finder.searcher.permitted_groups(outsider))
+    inside = finder.activity.for_groups(finder.searcher.scope(member).readable)
+    outside = finder.activity.for_groups(finder.searcher.scope(outsider).readable)
     writers = [p for p in finder.searcher.groups["g-codir"].members]
     assert sum(inside.authored.get(p, 0) for p in writers) > sum(
         outside.authored.get(p, 0) for p in writers)
 
 
 def test_guests_see_and_are_seen_only_within_shared_groups(finder):
-    seen_by_guest = set(finder.rankable(finder.searcher.people["p-ian"],
-                                        finder.searcher.permitted_groups("p-ian")))
+    seen_by_guest = set(finder.rankable(finder.searcher.scope("p-ian")))
     kestrel = finder.searcher.groups["g-kestrel"]
     assert seen_by_guest <= kestrel.members | kestrel.guests
     for expert in finder.experts("Modbus OV-300", "p-ian", mode="lexical"):
         assert expert.person.id in kestrel.members | kestrel.guests
     # an employee outside the shared group never gets the guests suggested
     outsider = outsiders(finder, "g-kestrel")[0]
-    assert not {"p-ian", "p-fiona"} & set(finder.rankable(
-        finder.searcher.people[outsider], finder.searcher.permitted_groups(outsider)))
+    assert not {"p-ian", "p-fiona"} & set(finder.rankable(finder.searcher.scope(outsider)))
 
 
 def test_person_page_shows_enrichment_suggestions_to_the_person_and_km_leads(finder):

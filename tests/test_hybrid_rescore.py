@@ -89,10 +89,10 @@ def test_rescoring_never_reads_an_unreadable_passage(searcher):
     retriever = opened.semantic
     secret = opened.catalog.item("s1")
     public = opened.catalog.item("p1")
-    outsider = retriever.group_mask(opened.permitted_groups("p-out"))
+    outsider = retriever.group_mask(opened.scope("p-out").readable)
     scored = retriever.similarities("alpha bravo", [secret.rowid, public.rowid], outsider)
     assert set(scored) == {public.rowid}
-    insider = retriever.group_mask(opened.permitted_groups("p-in"))
+    insider = retriever.group_mask(opened.scope("p-in").readable)
     assert set(retriever.similarities("alpha bravo", [secret.rowid], insider)) == {secret.rowid}
     assert retriever.similarities("alpha", [], outsider) == {}
     assert retriever.similarities("   ", [public.rowid], outsider) == {}

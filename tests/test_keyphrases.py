@@ -159,7 +159,7 @@ def test_person_topics_and_candidate_topics_count_variants_as_one(sample_index: 
     settings = copy_settings(sample_index, tmp_path / "data")
     variants = ["Carte Zorglub", "cartes zorglub", "carte Zorglub"]  # each on one item
     with Searcher.open(settings) as searcher:
-        readable = searcher.permitted_groups("p-claire")
+        readable = searcher.scope("p-claire").readable
     catalog = Catalog(catalog_path(settings))
     try:
         items = [i for i in catalog.items_by_author("p-karim") if i.group in readable][:3]

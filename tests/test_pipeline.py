@@ -199,7 +199,7 @@ def test_a_searcher_following_new_generations_sees_deletions_and_reuses_segments
         index_sources(settings, [str(source)], prune=True)  # a deletion in that segment
         hits = [h.id for h in searcher.search("kubernetes", "p-ana", mode="lexical", limit=50)]
         assert "a1" not in hits and "n9" in hits
-        counts = searcher.facets("kubernetes", "p-ana")
+        counts = searcher.scope("p-ana").facets("kubernetes")
         assert sum(v.count for v in counts["type"]) == len(hits)
         readers = [r for r, _ in searcher._whoosh_searcher().reader().leaf_readers()]
         assert first not in readers, "a segment with new deletions is read again"

@@ -86,18 +86,18 @@ def test_facets_suggestions_and_similar_never_leak(sample_settings, case, monkey
             "SELECT id FROM items WHERE group_id = ?", (group_id,))]
         for viewer in outsiders(searcher, group_id):
             for word in words:
-                facets = searcher.facets(word, viewer)
+                facets = searcher.scope(viewer).facets(word)
                 assert all(v.value != group_id for v in facets["group"])
                 assert sum(v.count for v in facets["group"]) == len(
                     searcher.search(word, viewer, mode="lexical", limit=1000))
                 misspelt = word[:-1] + ("a" if word[-1] != "a" else "e")
-                suggestion = searcher.did_you_mean(misspelt, viewer) or ""
+                suggestion = searcher.scope(viewer).suggest(misspelt) or ""
                 assert word not in suggestion
             for item_id in secret_items[:3]:
-                assert searcher.similar(item_id, viewer) == []
+                assert searcher.scope(viewer).similar(item_id) == []
         member = next(p for p in sorted(searcher.groups[group_id].members
                                         | searcher.groups[group_id].guests)
                       if searcher.people[p].status == "active")
         misspelt = words[0][:-1] + ("a" if words[0][-1] != "a" else "e")
-        assert searcher.did_you_mean(misspelt, member) == words[0]
-        assert searcher.facets(words[0], member)["group"][0].value == group_id
+        assert searcher.scope(member).suggest(misspelt) == words[0]
+        assert searcher.scope(member).facets(words[0])["group"][0].value == group_id

@@ -206,7 +206,7 @@ def test_a_membership_change_shows_on_the_next_search(tmp_path, config, fake):
         index_sources(config, [_write(source, _people() + [_group(["p-ann"]), opened] + posts)])
         for mode in ("lexical", "semantic", "hybrid"):
             assert {h.id for h in searcher.search("kilo", "p-bob", mode=mode)} == {"post2"}
-        assert searcher.facets("kilo", "p-bob")["group"][0].value == "g-open"
+        assert searcher.scope("p-bob").facets("kilo")["group"][0].value == "g-open"
 
 
 def test_cached_masks_are_per_set_of_readable_groups(tmp_path, config, fake):
@@ -229,7 +229,7 @@ def test_cached_masks_are_per_set_of_readable_groups(tmp_path, config, fake):
 
 def _retrieved(searcher: Searcher, viewer: str) -> tuple[set[str], set[str]]:
     parsed, person = parse_query("kilo"), searcher._person(viewer)
-    allowed = searcher.permitted_groups(person)
+    allowed = searcher.scope(person).readable
     mask = searcher._restriction_mask(parsed, person, allowed)
     text = text_query(parsed)
     assert text is not None
@@ -318,7 +318,7 @@ def test_facet_counts_equal_whooshs(tmp_path, config, fake):
         for query, viewer in [("alpha", "p-ann"), ("bravo -charlie", "p-eve"),
                               ("tag:sap", "p-bob"), ("delta OR echo group:g-open", "p-ann")]:
             parsed, person = parse_query(query), searcher._person(viewer)
-            allowed = searcher.permitted_groups(person)
+            allowed = searcher.scope(person).readable
             text = text_query(parsed) or wq.Every()
             facets = {name: sorting.FieldFacet(field, allow_overlap=(field == "tags"),
                                                maptype=sorting.Count)
@@ -329,7 +329,7 @@ def test_facet_counts_equal_whooshs(tmp_path, config, fake):
                 text = wq.And([text.a, wq.Not(text.b)])
             expected = searcher._whoosh_searcher().search(text, filter=restriction,
                                                           groupedby=facets, limit=None)
-            found = searcher.facets(query, viewer)
+            found = searcher.scope(viewer).facets(query)
             for name in FACETS:
                 counts = {(k.decode() if isinstance(k, bytes) else k): n
                           for k, n in expected.groups(name).items() if k}
@@ -368,4 +368,4 @@ def test_an_index_without_items_answers_nothing(tmp_path, config, fake):
         for mode in ("lexical", "semantic", "hybrid"):
             assert searcher.search("anything", "p-ann", mode=mode) == []
         assert searcher.search("group:g-private", "p-ann") == []
-        assert searcher.facets("anything", "p-ann")["group"] == []
+        assert searcher.scope("p-ann").facets("anything")["group"] == []

@@ -153,5 +153,5 @@ def test_similar_items_show_no_title_of_a_moved_thread(settings, tmp_path, encod
                                             ANSWER, other])
     index(settings, tmp_path, "two.jsonl", [question("g-secret")])
     with Searcher.open(settings) as searcher:
-        similar = searcher.similar("p9", "p-out")
+        similar = searcher.scope("p-out").similar("p9")
     assert all(h.id not in ("q1", "a1") and "Zorglub" not in h.thread_title for h in similar)

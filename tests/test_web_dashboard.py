@@ -46,8 +46,8 @@ def test_dashboard_figures_come_from_the_catalog(shared_app):
     assert text.count("<svg") >= 5 and 'role="img"' in text
     finder = finder_of(shared_app)
     claire = finder.searcher.people["p-claire"]
-    allowed = finder.searcher.permitted_groups(claire)
-    visible = finder.rankable(claire, allowed, include_inactive=True)
+    allowed = finder.searcher.scope(claire).readable
+    visible = finder.rankable(finder.searcher.scope(claire), include_inactive=True)
     registered = [p for p in visible.values() if p.status == "active"]
     assert f"Registered people: {len(registered)}<" in text
     assert int(figure(text, "declared")) == sum(1 for p in registered if p.skills)
@@ -133,7 +133,7 @@ def test_secret_groups_add_nothing_to_an_outsiders_dashboard(app, case):
     log = finder.searcher.query_log
     # a member searched the canary and found nothing more: their line carries their groups
     log.log_search(f"{words[0]} budget", 0, "lexical", "fr", member,
-                   groups=finder.searcher.permitted_groups(member))
+                   groups=finder.searcher.scope(member).readable)
     km = token_for(app, "p-claire")
     app.test_client().post("/api/v1/topics", headers=bearer(km), json={
         "id": "t-canary", "name_fr": "canari", "name_en": "canary", "queries": words})
@@ -151,7 +151,7 @@ def test_secret_groups_add_nothing_to_an_outsiders_dashboard(app, case):
     theirs = compute(finder_of(app), people["p-claire"], introductions)
     canary_topic = {t.id: n for t, n in theirs.unanswered}
     assert canary_topic.get("t-canary", 0) == 0
-    groups_theirs = finder_of(app).searcher.permitted_groups(people["p-claire"])
+    groups_theirs = finder_of(app).searcher.scope(people["p-claire"]).readable
     assert group not in groups_theirs and COMPANY_FEED in groups_theirs
     in_group = finder_of(app).searcher.catalog.db.execute(
         "SELECT COUNT(*) FROM items WHERE group_id = ? AND parent IS NULL AND deleted = 0 "
@@ -170,10 +170,10 @@ def test_the_95_4_1_split_top_share_and_tables_as_csv_and_api(app):
     assert overall.creators > 0 and overall.contributors > 0  # everyone wrote in the sample
     assert any(g.split.readers > 0 for g in data.groups)  # but not in every group
     assert overall.people == len([p for p in finder.rankable(
-        claire, finder.searcher.permitted_groups(claire), include_inactive=True).values()
+        finder.searcher.scope(claire), include_inactive=True).values()
         if p.status == "active"])
     # by the catalog: a creator wrote a top-level item in a readable group
-    allowed = finder.searcher.permitted_groups(claire)
+    allowed = finder.searcher.scope(claire).readable
     [finance] = [g for g in data.groups if g.split.label.startswith("Finance")]
     rows = finder.searcher.catalog.db.execute(
         "SELECT author, COUNT(*) FROM items WHERE deleted = 0 AND group_id = 'g-finance' "

@@ -59,10 +59,10 @@ def plain_voters(app: Flask, reader: str, author: str | None, count: int = 3) ->
     """Active employees whose readable groups are within the reader's (their votes may count
     for the reader), other than the author and the reader."""
     searcher = app.extensions["quisait"].searchers.get()
-    tokens = searcher.permitted_groups(reader)
+    tokens = searcher.scope(reader).readable
     people = [p.id for p in searcher.active_people()
               if not p.guest and p.id not in (reader, author)
-              and searcher.permitted_groups(p) <= tokens]
+              and searcher.scope(p).readable <= tokens]
     assert len(people) >= count
     return sorted(people)[:count]
 

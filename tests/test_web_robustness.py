@@ -195,8 +195,8 @@ def _clicks(app: Any) -> int:
     f"s={10**30}&r=1", "s=1&r=100000", "s=1e9&r=1", "s=NaN&r=1", "s=1&r=NaN", "s=0x1&r=1"])
 def test_click_parameters_out_of_range_are_a_400_that_records_nothing(app, query):
     client = signed_in(app, "p-julien")
-    search_id = client.application.extensions["quisait"].searchers.get().record_search(
-        "sap", [], "hybrid", "p-julien")
+    search_id = client.application.extensions["quisait"].searchers.get().scope(
+        "p-julien").record_search("sap", [], "hybrid")
     before = _clicks(app)
     response = client.get(f"/posts/post-0170?{query.replace('s=1&', f's={search_id}&')}")
     assert response.status_code == 400

@@ -43,8 +43,8 @@ def readable_item(item_id: str, viewer: Viewer, found: Searcher | None = None) -
     Pass the request's searcher when the caller uses it again: a second ``searcher()``
     after a write would reopen it and close the first one under the caller."""
     found = found or searcher()
-    item = found.catalog.item(item_id)
-    if item is None or item.group not in found.permitted_groups(viewer.person):
+    item = found.scope(viewer.person).item(item_id)
+    if item is None:
         raise NotFound(f"no post {item_id!r}")
     return item
 
@@ -66,15 +66,16 @@ def search() -> Any:
     page = params.integer("page", 1, 1, MAX_PAGE)
     explain = params.flag("explain")
     found = searcher()
+    scope = found.scope(viewer.person)
     start = (page - 1) * limit
     # page 1 also reads the passages the answer is taken from, however small the page
     wanted = max(start + limit, TUNING.passages) if page == 1 else start + limit
-    searched = found.search(query, viewer.person, mode=mode, limit=min(wanted, WINDOW))
+    searched = scope.search(query, mode=mode, limit=min(wanted, WINDOW))
     ranked = searched[:start + limit]
     note_search(len(ranked))
     hits = ranked[start:start + limit]
-    search_id = found.record_search(query, ranked, mode, viewer.person) if page == 1 else 0
-    suggestion = found.did_you_mean(query, viewer.person) if len(ranked) < 3 else None
+    search_id = scope.record_search(query, ranked, mode) if page == 1 else 0
+    suggestion = scope.suggest(query) if len(ranked) < 3 else None
     answer = extract_answer(found, query, searched, viewer.person) if page == 1 else None
     return jsonify({
         "query": query, "mode": mode, "page": page, "limit": limit,
@@ -83,7 +84,7 @@ def search() -> Any:
         "search_id": search_id or None,
         "answer": answer_json(answer, explain),
         "hits": [hit_json(hit, explain) for hit in hits],
-        "facets": facets_json(found.facets(query, viewer.person, shown=searched)),
+        "facets": facets_json(scope.facets(query, shown=searched)),
         "did_you_mean": suggestion,
     })
 
@@ -115,7 +116,7 @@ def similar(item_id: str) -> Any:
     found = searcher()
     item = readable_item(item_id, viewer, found)
     limit = params.integer("limit", 10, 1, MAX_LIMIT)
-    hits = found.similar(item.id, viewer.person, limit=limit)
+    hits = found.scope(viewer.person).similar(item.id, limit=limit)
     return jsonify({"id": item.id, "hits": [hit_json(hit) for hit in hits]})
 
 

@@ -16,11 +16,11 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 
-from search import Searcher
+from search import Scope
 from web import params
 from web.api import api, api_viewer, searcher
 from web.audit import UNKNOWN_ITEM, AuditEntry
-from web.auth import Viewer, require_roles
+from web.auth import require_roles
 
 log = logging.getLogger(__name__)
 
@@ -119,29 +119,28 @@ def audit() -> Any:
     before = params.integer("before", 0, 0, 2**31 - 1) or None
     entries = current_app.extensions["quisait"].tokens.audit.entries(limit, before)
     more = len(entries) == limit and entries[-1].id > 1
-    reader = ReaderScope(searcher(), api_viewer())
+    reader = AuditReader(searcher().scope(api_viewer().person))
     return jsonify({"entries": [reader.shown(entry).as_json() for entry in entries],
                     "next_before": entries[-1].id if more else None})
 
 
-class ReaderScope:
-    """What one reader of the audit log may read (items) and see (groups)."""
+class AuditReader:
+    """The audit log as one reader's scope shows it: items they may read, groups they
+    may see."""
 
-    def __init__(self, found: Searcher, viewer: Viewer) -> None:
-        self.found = found
-        self.readable = found.permitted_groups(viewer.person)
-        self.visible = found.known_groups(viewer.id)
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
 
     def may_read_item(self, entry: AuditEntry) -> bool:
         """The item's group when recorded and its group now (if it still exists) are both
         readable; an item never recorded with a group and now gone is not (fail closed)."""
-        now = self.found.catalog.group_of_item(entry.item_id) if entry.item_id else None
+        now = self.scope.searcher.catalog.group_of_item(entry.item_id) if entry.item_id else None
         known = [group for group in (*entry.groups, now) if group is not None]
-        return bool(known) and all(group in self.readable for group in known)
+        return bool(known) and all(self.scope.can_read(group) for group in known)
 
     def shown(self, entry: AuditEntry) -> AuditEntry:
         """``entry`` as this reader may see it."""
         if entry.item_id is not None:
             return entry if self.may_read_item(entry) else entry.redacted()
-        hidden = {group for group in entry.groups if group not in self.visible}
+        hidden = {group for group in entry.groups if not self.scope.can_see(group)}
         return entry.without(hidden) if hidden else entry

@@ -19,9 +19,9 @@ from typing import Any
 
 from flask import current_app, render_template
 
-from core.records import COMPANY_FEED, Person
-from expertise import ExpertFinder, Topic
-from search import ParsedQuery
+from core.records import COMPANY_FEED
+from expertise import AnyViewer, ExpertFinder, Topic
+from search import ParsedQuery, Scope
 from search.query import Filter
 from search.querylog import QueryCount
 from web.auth import require_page_viewer
@@ -88,15 +88,14 @@ def _items(finder: ExpertFinder, allowed: list[str], sql: str, *args: Any) -> li
     return finder.searcher.catalog.db.execute(query, [*allowed, *args]).fetchall()
 
 
-def _topic_figures(finder: ExpertFinder, viewer: Person) -> tuple[list[tuple[Topic, int]],
-                                                                    list[tuple[Topic, int]]]:
+def _topic_figures(finder: ExpertFinder, viewer: Scope) -> tuple[list[tuple[Topic, int]],
+                                                                   list[tuple[Topic, int]]]:
     unanswered, thin = [], []
     for topic in finder.topics.all()[:TOPICS_CHECKED]:
         query = topic.query()
         open_questions = ParsedQuery(query.clauses, (Filter("type", ("question",)),
                                                      Filter("is", ("unanswered",))))
-        count = len(finder.searcher.search(open_questions, viewer, mode="lexical",
-                                           limit=UNANSWERED_DEPTH))
+        count = len(viewer.search(open_questions, mode="lexical", limit=UNANSWERED_DEPTH))
         unanswered.append((topic, count))
         experts = finder.experts(query, viewer, limit=2, mode="lexical")
         if len(experts) <= 1:
@@ -104,13 +103,13 @@ def _topic_figures(finder: ExpertFinder, viewer: Person) -> tuple[list[tuple[Top
     return sorted(unanswered, key=lambda pair: (-pair[1], pair[0].id)), thin
 
 
-def compute(finder: ExpertFinder, viewer: Person, introductions: IntroductionStore,
+def compute(finder: ExpertFinder, viewer: AnyViewer, introductions: IntroductionStore,
             now: datetime | None = None) -> Dashboard:
-    """Every indicator, as ``viewer`` may know it."""
-    searcher = finder.searcher
-    allowed = sorted(searcher.permitted_groups(viewer))
-    people = [p for p in finder.rankable(viewer, frozenset(allowed), include_inactive=True)
-              .values() if p.status == "active"]
+    """Every indicator, as ``viewer`` (a KM lead's scope) may know it."""
+    searcher, scope = finder.searcher, finder.scope_of(viewer)
+    allowed = sorted(scope.readable)
+    people = [p for p in finder.rankable(scope, include_inactive=True).values()
+              if p.status == "active"]
     newest = _items(finder, allowed, "SELECT MAX(created) FROM items WHERE deleted = 0 "
                     "AND {allowed}")[0][0] if allowed else None
     now = now or datetime.now(UTC)
@@ -137,7 +136,7 @@ def compute(finder: ExpertFinder, viewer: Person, introductions: IntroductionSto
                     "WHERE deleted = 0 AND {allowed} GROUP BY group_id")
     log = searcher.query_log
     accepted = searcher.profiles.accepted_count()
-    unanswered, thin = _topic_figures(finder, viewer)
+    unanswered, thin = _topic_figures(finder, scope)
     visible = frozenset(allowed)
     return Dashboard(
         as_of=as_of, registered=len(people), active=len(active),

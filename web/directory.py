@@ -26,7 +26,8 @@ def _filters() -> dict[str, str]:
 def _directory(viewer: Viewer) -> Directory:
     query = request.args.get("q", "").strip()[:200]
     page = params.integer("page", 1, 1, MAX_PAGE)
-    return search_people(finder(), viewer.person, query, _filters(), page,
+    found = finder()
+    return search_people(found, found.searcher.scope(viewer.person), query, _filters(), page,
                          km_view=is_km(viewer))
 
 

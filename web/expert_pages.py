@@ -220,8 +220,8 @@ def ask() -> Any:
 def _answer(question: str, viewer: Viewer, mode: str) -> Answer | None:
     """What the viewer's own search for the question says, quoted (see search.answers)."""
     found = finder().searcher
-    hits = found.search(plain_query(question), viewer.person, mode=mode,
-                        limit=TUNING.passages)
+    hits = found.scope(viewer.person).search(plain_query(question), mode=mode,
+                                             limit=TUNING.passages)
     # the question's own words ("combien", "when") say what kind of answer it wants
     return extract_answer(found, words_query(question), hits, viewer.person)
 
@@ -233,8 +233,8 @@ def introduce() -> Any:
     viewer = viewer_or_401()
     expert_id = request.form.get("expert", "")
     found = finder()
-    allowed = found.searcher.permitted_groups(viewer.person)
-    if expert_id == viewer.id or expert_id not in found.rankable(viewer.person, allowed):
+    scope = found.searcher.scope(viewer.person)
+    if expert_id == viewer.id or expert_id not in found.rankable(scope):
         raise NotFound("no such person")
     services = current_app.extensions["quisait"]
     services.introductions.record(viewer.id, expert_id, request.form.get("q", "").strip(),

@@ -42,9 +42,9 @@ def cast_vote(viewer: Viewer, kind: Any, target: Any, query: Any, helpful: bool)
     target = _text("target", target)
     query = _text("query", query)
     found = searcher()
-    allowed = found.permitted_groups(viewer.person)
+    scope = found.scope(viewer.person)
     if kind == "expert":
-        if target not in finder().rankable(viewer.person, allowed):
+        if target not in finder().rankable(scope):
             raise NotFound("no such person")
         group, own = EXPERT_GROUP, target == viewer.id
     else:
@@ -52,7 +52,7 @@ def cast_vote(viewer: Viewer, kind: Any, target: Any, query: Any, helpful: bool)
         group, own = item.group, item.author == viewer.id
     if own:
         return False
-    found.feedback.record(kind, target, query, helpful, viewer.id, group, allowed)
+    found.feedback.record(kind, target, query, helpful, viewer.id, group, scope.readable)
     return True
 
 
@@ -66,8 +66,9 @@ def _text(name: str, value: Any, max_chars: int = 1000) -> str:
 
 def feedback_lines(found: Searcher, viewer: Viewer) -> dict[str, list[FeedbackLine]]:
     """Per table, the lines with an unhelpful vote that this reader may see."""
-    tokens = found.permitted_groups(viewer.person)
-    people = finder().rankable(viewer.person, tokens, include_inactive=True)
+    scope = found.scope(viewer.person)
+    tokens = scope.readable
+    people = finder().rankable(scope, include_inactive=True)
 
     def person_now(target: str) -> str | None:
         return EXPERT_GROUP if target in people else None

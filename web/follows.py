@@ -66,13 +66,13 @@ def check_target(viewer: Viewer, kind: str, target: str) -> None:
         except NotFoundError:
             raise NotFound(f"no topic {target!r}") from None
     elif kind == "group":
-        if target not in found.groups or target not in found.permitted_groups(viewer.person):
+        if target not in found.groups or not found.scope(viewer.person).can_read(target):
             raise NotFound(f"no group {target!r}")
     elif kind == "person":
         if target == viewer.id:
             raise InvalidParameter("target", "following yourself brings you nothing")
-        allowed = found.permitted_groups(viewer.person)
-        if target not in finder().rankable(viewer.person, allowed, include_inactive=True):
+        scope = found.scope(viewer.person)
+        if target not in finder().rankable(scope, include_inactive=True):
             raise NotFound(f"no person {target!r}")
 
 
@@ -132,7 +132,7 @@ def set_paused(viewer: Viewer, follow_id: str, paused: bool) -> Follow:
 
 
 def label_of(found: Searcher, viewer: Viewer, follow: Follow, lang: str) -> str:
-    return follow_label(found, follow, viewer.person, lang, finder().topics)
+    return follow_label(found.scope(viewer.person), follow, lang, finder().topics)
 
 
 def follow_json(found: Searcher, viewer: Viewer, follow: Follow) -> dict[str, Any]:

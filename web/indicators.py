@@ -25,8 +25,8 @@ from typing import Any
 
 from flask import Response, current_app, jsonify
 
-from core.records import COMPANY_FEED, Person
-from expertise import ExpertFinder
+from core.records import COMPANY_FEED
+from expertise import AnyViewer, ExpertFinder
 from web.api import api, api_viewer
 from web.auth import require_page_viewer, require_roles
 from web.errors import NotFound
@@ -110,12 +110,12 @@ def _top_share(authors: Counter[str]) -> float:
     return sum(n for _, n in authors.most_common(top)) / total
 
 
-def compute_indicators(found: ExpertFinder, viewer: Person,
+def compute_indicators(found: ExpertFinder, viewer: AnyViewer,
                        introductions: Any) -> Indicators:
-    searcher = found.searcher
-    allowed = sorted(searcher.permitted_groups(viewer))
-    visible = {p.id for p in found.rankable(viewer, frozenset(allowed),
-                                            include_inactive=True).values()
+    """The participation indicators over what ``viewer`` (a KM lead's scope) may read."""
+    searcher, scope = found.searcher, found.scope_of(viewer)
+    allowed = sorted(scope.readable)
+    visible = {p.id for p in found.rankable(scope, include_inactive=True).values()
                if p.status == "active"}
     marks = ",".join("?" * len(allowed))
     rows = searcher.catalog.db.execute(

@@ -30,10 +30,8 @@ AUDIENCE_ROLES = frozenset({"guest", "employee", *ROLES})
 def readable_pins(found: Searcher, viewer: Viewer) -> list[Pin]:
     """The pins whose item the viewer may read; the others do not exist for them."""
     pins = found.curation.pins()
-    items = found.catalog.items_by_id(pin.item_id for pin in pins)
-    allowed = found.permitted_groups(viewer.person)
-    return [pin for pin in pins
-            if pin.item_id in items and items[pin.item_id].group in allowed]
+    items = found.scope(viewer.person).items(pin.item_id for pin in pins)
+    return [pin for pin in pins if pin.item_id in items]
 
 
 def readable_pin(found: Searcher, viewer: Viewer, pin_id: int) -> Pin:
@@ -51,9 +49,9 @@ def readable_pin(found: Searcher, viewer: Viewer, pin_id: int) -> Pin:
 def shown_audience(found: Searcher, viewer: Viewer, pin: Pin) -> list[str]:
     """The pin's audience less the groups the viewer may not see (secret groups they are
     not in do not exist for them; an id nobody can see is left out as well)."""
-    visible = found.known_groups(viewer.id)
+    scope = found.scope(viewer.person)
     return [entry for entry in pin.audience
-            if entry in visible or entry in AUDIENCE_ROLES or entry == COMPANY_FEED]
+            if scope.can_see(entry) or entry in AUDIENCE_ROLES or entry == COMPANY_FEED]
 
 
 def pin_json(pin: Pin, audience: list[str]) -> dict[str, Any]:
@@ -144,13 +142,9 @@ def remove_synonyms(set_id: int) -> Any:
 @require_roles(*KM_ROLES)
 def list_marks() -> Any:
     """Marks on the items the KM lead may read."""
-    found = searcher()
-    allowed = found.permitted_groups(api_viewer().person)
-    marks = {}
-    for item_id, mark in found.curation.marks().items():
-        item = found.catalog.item(item_id)
-        if item is not None and item.group in allowed:
-            marks[item_id] = mark
+    scope = searcher().scope(api_viewer().person)
+    marks = {item_id: mark for item_id, mark in scope.searcher.curation.marks().items()
+             if scope.item(item_id) is not None}
     return jsonify({"marks": marks})
 
 

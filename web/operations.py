@@ -71,13 +71,13 @@ def _feeds(settings: Settings, found: Searcher, viewer: Viewer) -> list[dict[str
         return None
     with FeedStore.open(settings) as store:
         feeds = store.listing()
-    visible, shown = found.known_groups(viewer.person), []
+    scope, shown = found.scope(viewer.person), []
     for feed in feeds:
         row = {name: value for name, value in feed.as_dict().items()
                if name not in ("etag", "last_modified")}
         group = found.groups.get(feed.group)
         row["group_name"] = group.name if group is not None else None
-        if feed.group not in visible:  # a secret group is not named to outsiders
+        if not scope.can_see(feed.group):  # a secret group is not named to outsiders
             row["group"] = row["group_name"] = None
         shown.append(row)
     return shown

@@ -140,10 +140,11 @@ def facet_filter(name: str, value: str) -> str:
 
 def _results(query: str, mode: str, page: int, person: Any) -> dict[str, Any]:
     found = searcher()
+    scope = found.scope(person)
     start = (page - 1) * PAGE_SIZE
-    ranked = found.search(query, person, mode=mode, limit=start + PAGE_SIZE)
+    ranked = scope.search(query, mode=mode, limit=start + PAGE_SIZE)
     note_search(len(ranked))
-    search_id = found.record_search(query, ranked, mode, person) if page == 1 else 0
+    search_id = scope.record_search(query, ranked, mode) if page == 1 else 0
     finder = current_app.extensions["quisait"].searchers.finder()
     experts = finder.experts(query, person, limit=EXPERTS_SHOWN, mode=mode) if page == 1 else []
     hits = [{"hit": hit, "pieces": pieces(hit.snippet, hit.highlights), "rank": start + i}
@@ -151,8 +152,8 @@ def _results(query: str, mode: str, page: int, person: Any) -> dict[str, Any]:
     answer = extract_answer(found, query, ranked, person) if page == 1 else None
     return {"hits": hits, "search_id": search_id, "experts": experts, "answer": answer,
             "more": len(ranked) == start + PAGE_SIZE,
-            "facets": facets_json(found.facets(query, person, shown=ranked)),
-            "suggestion": found.did_you_mean(query, person) if len(ranked) < 3 else None}
+            "facets": facets_json(scope.facets(query, shown=ranked)),
+            "suggestion": scope.suggest(query) if len(ranked) < 3 else None}
 
 
 @pages.post("/pins")
@@ -165,8 +166,8 @@ def pin_result() -> Any:
         raise Forbidden("only KM leads pin results", roles=["km_lead"])
     query, item_id = request.form.get("q", "").strip(), request.form.get("item_id", "")
     found = searcher()
-    item = found.catalog.item(item_id)
-    if item is None or item.group not in found.permitted_groups(viewer.person):
+    item = found.scope(viewer.person).item(item_id)
+    if item is None:
         raise NotFound("no such post")
     try:
         found.curation.add_pin(query[:200], item.id, created_by=viewer.id)
@@ -181,8 +182,9 @@ def post(item_id: str) -> Any:
     viewer = page_viewer()
     assert viewer is not None
     found = searcher()
-    item = found.catalog.item(item_id)
-    if item is None or item.group not in found.permitted_groups(viewer.person):
+    scope = found.scope(viewer.person)
+    item = scope.item(item_id)
+    if item is None:
         raise NotFound("no such post")
     # the search and rank a result link carries, for click-through (validated first:
     # a request answered with an error records nothing)
@@ -197,7 +199,7 @@ def post(item_id: str) -> Any:
         accepted=found.catalog.thread_facts(item)[1], mark=found.curation.marks().get(item.id),
         replies=[(child, Markup(body_html(child)), person_ref(found, child.author))
                  for child in children(found, item)],
-        similar=found.similar(item.id, viewer.person, limit=5))
+        similar=scope.similar(item.id, limit=5))
     if search_id and rank:
         found.record_click(search_id, item.id, rank)
     return page

@@ -2,7 +2,8 @@
 
 Each replica of the ``QuisaitReplica`` deployment opens the shared data folder itself and
 runs the heavy read calls (:data:`CALLS`) for whichever web process sends them; the viewer
-goes with each call and permissions are applied inside the replica's Searcher, as locally.
+goes with each call (a scope travels as its viewer's id) and the replica builds their scope
+from its own catalog, so permissions are applied inside the replica, as locally.
 The web process keeps its own Searcher and ExpertFinder (a :class:`SearcherPool`) for the
 rest: the viewer's lookup, a post's catalog rows, curation, topics and the query log, so the
 writes stay in the one process that writes.
@@ -33,6 +34,7 @@ from typing import Any
 from core.errors import ConfigError, QuisaitError
 from core.settings import Settings
 from indexer.raylink import LOOPBACK, check_reachable, host_of, loopback_node, project_path_env
+from search import Scope
 from web.errors import NotReady
 from web.services import SearcherPool
 
@@ -42,7 +44,7 @@ APP_PREFIX = "quisait-"  # then a digest of the data folder's path: one deployme
 DEPLOYMENT = "QuisaitReplica"
 # the read calls a replica runs; anything else is done by the web process
 CALLS = {
-    "searcher": frozenset({"search", "facets", "did_you_mean", "similar"}),
+    "scope": frozenset({"search", "facets", "suggest", "similar"}),
     "finder": frozenset({"experts", "person", "route", "route_post", "unanswered", "topic",
                          "candidate_topics"}),
 }
@@ -120,7 +122,11 @@ class Replica:
              kwargs: dict[str, Any]) -> Reply:
         try:
             searcher = self.pool.get()
-            owner: Any = searcher if target == "searcher" else self.pool.finder()
+            if target == "scope":  # the first argument is the viewer's id
+                owner: Any = searcher.scope(args[0])
+                args = args[1:]
+            else:
+                owner = self.pool.finder()
             self.opened.add(id(searcher))
             return Reply(self.name, value=getattr(owner, method)(*args, **kwargs))
         except QuisaitError as exc:  # a 400, 404 or 503 for the web process to answer
@@ -163,7 +169,10 @@ class Replicas:
     def call(self, target: str, method: str, args: tuple[Any, ...],
              kwargs: dict[str, Any]) -> Any:
         """The value of ``target.method(*args, **kwargs)`` on a replica (its error raised
-        here); ``NotReady`` (503) if no replica could answer."""
+        here); ``NotReady`` (503) if no replica could answer.  A scope among the arguments
+        is sent as its viewer's id: the replica builds the scope from its catalog."""
+        args = tuple(_sent(arg) for arg in args)
+        kwargs = {name: _sent(value) for name, value in kwargs.items()}
         reply = self._send(target, method, args, kwargs)
         self.last.replica = reply.replica
         if reply.error is not None:
@@ -209,26 +218,63 @@ class Replicas:
             ray.shutdown()
 
 
+def _sent(value: Any) -> Any:
+    """What a call argument travels as: a scope as its viewer's id, the rest as it is."""
+    return value.viewer_id if isinstance(value, Scope) else value
+
+
+@dataclass(frozen=True)
+class RemoteScope(Scope):
+    """A :class:`search.Scope` whose searches, facets, suggestions and similar items run on
+    the replicas (as the same viewer); single items and the query log stay local."""
+
+    replicas: Replicas | None = field(default=None, repr=False, compare=False)
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        assert self.replicas is not None
+        return self.replicas.call("scope", method, (self.viewer_id, *args), kwargs)
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("search", *args, **kwargs)
+
+    def facets(self, query: Any, shown: Any = ()) -> Any:
+        return self._call("facets", query, shown=list(shown))
+
+    def suggest(self, query: str) -> str | None:
+        return self._call("suggest", query)
+
+    def similar(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("similar", *args, **kwargs)
+
+
 class _Remote:
-    """Forwards the replica calls of ``target`` to the replicas, all else to ``local``."""
+    """Forwards the calls named in ``forwarded`` to the replicas, all else to ``local``."""
 
     target = ""
+    forwarded: frozenset[str] = frozenset()
 
     def __init__(self, local: Any, replicas: Replicas) -> None:
         self._local = local
         self._replicas = replicas
 
     def __getattr__(self, name: str) -> Any:
-        if name in CALLS[self.target]:
+        if name in self.forwarded:
             target, replicas = self.target, self._replicas
             return lambda *args, **kwargs: replicas.call(target, name, args, kwargs)
         return getattr(self._local, name)
 
 
 class RemoteSearcher(_Remote):
-    """A :class:`search.Searcher` whose searches run on the replicas."""
+    """A :class:`search.Searcher` whose scopes' searches run on the replicas."""
 
-    target = "searcher"
+    def scope(self, viewer: Any) -> RemoteScope:
+        local = self._local.scope(viewer)
+        return RemoteScope(local.viewer, local.readable, local.visible, local.searcher,
+                           self._replicas)
+
+    def search(self, query: Any, viewer: Any, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`search.Searcher.search`: the viewer's scope's search, on the replicas."""
+        return self.scope(viewer).search(query, *args, **kwargs)
 
 
 class RemoteFinder(_Remote):
@@ -236,6 +282,7 @@ class RemoteFinder(_Remote):
     ``searcher`` is the matching :class:`RemoteSearcher`."""
 
     target = "finder"
+    forwarded = CALLS["finder"]
 
     def __init__(self, local: Any, searcher: RemoteSearcher, replicas: Replicas) -> None:
         super().__init__(local, replicas)

@@ -71,7 +71,7 @@ def _owner(found: Searcher, item: Item, raw: Any, viewer: Viewer) -> str:
     owner = str(raw).strip() if raw not in (None, "") else viewer.id
     person = found.current_person(owner)
     # someone the viewer cannot see, or who cannot read the item, is refused alike
-    if person is None or item.group not in found.permitted_groups(person):
+    if person is None or not found.scope(person).can_read(item.group):
         raise InvalidParameter("owner", "must be an active person who may read the item")
     return owner
 
@@ -120,12 +120,11 @@ def review_queue(found: Searcher, viewer: Viewer, today: date | None = None) -> 
     horizon = today + timedelta(days=_settings().review_notice_days)
     marks = [m for m in found.curation.all_marks()
              if m.mark == "official" and m.review is not None and m.review <= horizon]
-    items = found.catalog.items_by_id(m.item_id for m in marks)
-    allowed = found.permitted_groups(viewer.person)
+    items = found.scope(viewer.person).items(m.item_id for m in marks)
     queue = []
     for mark in marks:
         item = items.get(mark.item_id)
-        if item is None or item.group not in allowed:
+        if item is None:
             continue
         if is_km(viewer) or viewer.id in (mark.owner, item.author):
             queue.append(Review(item, mark, mark.expired(today)))
@@ -154,7 +153,7 @@ def verification_helpers() -> dict[str, Any]:
         if viewer is None:
             return None
         found = searcher()
-        if item.group not in found.permitted_groups(viewer.person):
+        if not found.scope(viewer.person).can_read(item.group):
             return None
         mark, today = found.curation.get_mark(item.id), datetime.now(UTC).date()
         owner = found.people.get(mark.owner) if mark and mark.owner else None
