@@ -8,11 +8,20 @@ rarity) are taken over the sentences of those passages only.  So nothing the vie
 cannot read can be quoted, nor move a sentence or its score.
 
 Each sentence is scored by a weighted sum of its features (all in [0, 1]), the weights
-chosen on one half of PIAF and checked on the other (``quisait eval answers --fit``):
+fitted on one half of PIAF and checked on the other (``quisait eval answers --fit``: a
+listwise logistic regression, weights kept non-negative so that each feature's points
+say why a sentence won):
 
 - ``overlap``: share of the question's words (stemmed, weighted by rarity) in the sentence;
 - ``context``: the same share over the sentence, its neighbours and its passage's title;
-- ``before``, ``after``: the same share in the sentence just before, just after;
+  ``after``: the same share in the sentence just after;
+- ``prefixes``: the same with words' first five letters ("fondé", "fondateur");
+- ``grams``: share of the question's letter 4-grams (weighted by rarity) in the sentence,
+  across word boundaries: inflections, compounds and word order the stems miss;
+- ``relative``: its overlap as a share of the best one in its passage; ``follows``: it
+  comes right after that best sentence; ``position``: 1 / (1 + its place in the passage);
+- ``length``: how long it is (log of its words, 1 from 59); ``new_words``: how many words
+  it holds besides the question's (1 from 10): an answer says something new;
 - ``passage``: the encoder's similarity of the question and the passage, as the search
   computed it (the searcher's model: a tuned one where configured); free;
 - ``encoder``: the same for the sentence itself, for the ``Tuning.encoded`` best only
@@ -20,10 +29,12 @@ chosen on one half of PIAF and checked on the other (``quisait eval answers --fi
 - ``rank``: 1 / the rank of its passage among the readable hits; ``retrieval``: its
   passage's search score as a share of the best one's;
 - ``type``: the question asks for a number, a date, a person or a place and the sentence
-  holds one that the question does not; ``type_near``: such a number stands right
-  before one of the question's words ("combien de salariés": "100 000 salariés");
-- ``source``: an accepted answer or an official document;
-- ``novelty``: the sentence says something besides the question's words.
+  holds one that the question does not;
+- ``source``: an accepted answer or an official document.
+
+The answer is withheld when the best sentence's score is under ``abstain_below`` or its
+share of the candidates (the softmax of the scores: the model's probability that it is
+the right one among those read) is under ``abstain_share``.
 """
 
 from __future__ import annotations
@@ -31,7 +42,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -48,30 +59,39 @@ MAX_SENTENCES = 3
 MAX_CHARS = 600  # longer "sentences" (tables, run-on lists) are not quoted
 MIN_WORDS = 3
 FOLLOWER_SHARE = 0.8  # a second or third sentence must score this share of the first
+PREFIX_LETTERS = 5  # a word's beginning ("prefixes")
+GRAM_LETTERS = 4  # letter grams ("grams")
+LONG_WORDS = 59  # "length" reaches 1 at this many words
+NEW_WORDS = 10  # "new_words" reaches 1 at this many words the question lacks
 
 
 @dataclass(frozen=True)
 class Tuning:
-    """Feature weights, how many hits are read, the best score under which the evidence
-    is too weak to answer, and how many sentences the encoder re-scores (the best by the
-    other features; 0: none, the passage's similarity stands in for it)."""
+    """Feature weights, how many hits are read, the best score and the best share of the
+    candidates under which the evidence is too weak to answer, and how many sentences the
+    encoder re-scores (the best by the other features; 0: none, the passage's similarity
+    stands in for it)."""
 
     weights: Mapping[str, float]
     passages: int
     abstain_below: float
+    abstain_share: float = 0.0
     encoded: int = 0
 
 
-# chosen on PIAF's even half (`quisait eval answers --split even --fit`), reported on the
-# odd half; only the features that won on both halves are kept (before, after, type_near
-# and novelty won on one: weight 0; the sentence encoder on neither).  "source" cannot be
-# measured there (no accepted answers, no marks): its weight is a choice, as the type's
-TUNING = Tuning(weights={"overlap": 2.0, "context": 2.0, "before": 0.0, "after": 0.0,
-                         "passage": 2.0, "encoder": 0.0, "rank": 0.1, "retrieval": 0.3,
-                         "type": 1.5, "type_near": 0.0, "source": 1.5, "novelty": 0.0},
-                passages=5, abstain_below=2.3086)
+# fitted on PIAF's even half (`quisait eval answers --split even --fit`), reported on the
+# odd half (and the other way round, see the README).  "source" cannot be measured there
+# (no accepted answers, no marks): its weight is a choice, about the type's
+TUNING = Tuning(weights={"overlap": 0.0, "context": 1.6312, "after": 0.3506,
+                         "prefixes": 0.0, "grams": 5.1437, "relative": 0.0784,
+                         "follows": 0.3228, "length": 0.0, "new_words": 0.4439,
+                         "position": 0.0, "passage": 5.1587, "encoder": 0.0,
+                         "rank": 0.3862, "retrieval": 2.72, "type": 1.7342,
+                         "source": 2.0},
+                passages=5, abstain_below=0.0, abstain_share=0.1409)
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
+_NON_WORD = re.compile(r"\W+")
 _DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"\b(1\d{3}|20\d{2})\b|siecle|century|janvier|fevrier|mars|avril|mai "
                    r"|juin|juillet|aout|septembre|octobre|novembre|decembre|january|"
@@ -140,6 +160,7 @@ class Candidate:
     lang: str
     rank: int
     features: dict[str, float]
+    share: float = 0.0  # softmax of its score over all the candidates, once ranked
 
 
 def extract_answer(searcher: Searcher, query: str | ParsedQuery, hits: Sequence[Hit],
@@ -148,7 +169,8 @@ def extract_answer(searcher: Searcher, query: str | ParsedQuery, hits: Sequence[
     first), or None when the evidence is weak (or the query has only filters)."""
     scored = score_candidates(searcher, query, hits, viewer, tuning.weights, tuning.passages,
                               tuning.encoded)
-    if not scored or scored[0][1] < tuning.abstain_below:
+    if not scored or scored[0][1] < tuning.abstain_below or \
+            scored[0][0].share < tuning.abstain_share:
         return None
     best = scored[0][1]
     chosen = [scored[0]] + [entry for entry in scored[1:MAX_SENTENCES]
@@ -175,7 +197,8 @@ def rank_candidates(candidates: list[Candidate], weights: Mapping[str, float],
                     similarity: Callable[[list[str]], list[float]] | None,
                     encoded: int) -> list[tuple[Candidate, float]]:
     """Score by every feature but the encoder, then give the ``encoded`` best to the
-    encoder (it costs the most) and score those again; ties go to the better rank."""
+    encoder (it costs the most) and score those again; ties go to the better rank.  The
+    best keep their share of all the candidates (a softmax of the scores)."""
     def total(candidate: Candidate) -> float:
         return sum(weights.get(name, 0.0) * value for name, value in
                    candidate.features.items())
@@ -186,7 +209,13 @@ def rank_candidates(candidates: list[Candidate], weights: Mapping[str, float],
         texts = [c.text[:ENCODER_CHARS] for c in top[:encoded]]
         for candidate, value in zip(top, similarity(texts), strict=False):
             candidate.features["encoder"] = round(max(0.0, value), 4)
-    ranked = [(c, round(total(c), 6)) for c in top]
+    scores = [total(c) for c in ordered]
+    highest = max(scores, default=0.0)
+    mass = sum(math.exp(score - highest) for score in scores)
+    ranked = []
+    for candidate, score in zip(top, scores, strict=False):
+        candidate.share = round(math.exp(score - highest) / mass, 4)
+        ranked.append((candidate, round(score, 6)))
     ranked.sort(key=lambda entry: (-entry[1], entry[0].rank))
     return ranked
 
@@ -195,64 +224,97 @@ def passage_candidates(searcher: Searcher, question: str, hits: Sequence[Hit],
                        viewer: str | Person | None, passages: int) -> list[Candidate]:
     """The sentences of the first ``passages`` hits whose items the viewer may still read
     (and that are not outdated), with every feature but the encoder's."""
-    allowed = searcher.permitted_groups(viewer)
+    allowed = searcher.scope(viewer).readable
     items = searcher.catalog.items_by_id([hit.id for hit in hits])
     marks = searcher.curation.marks()
     # the bodies are read under the viewer's permissions, whatever the caller handed in;
-    # ranks and scores count only what is left, so nothing else can move them
+    # ranks, scores and rarities count only what is left, so nothing else can move them
     readable = [(hit, items[hit.id]) for hit in hits if hit.id in items
                 and items[hit.id].group in allowed and marks.get(hit.id) != "outdated"
                 ][:passages]
-    asks = answer_type(question)
-    best_score = max((hit.score for hit, _ in readable), default=0.0)
     read = []
     for rank, (hit, item) in enumerate(readable, start=1):
         lang = item.lang if item.lang in LANGUAGES else "en"
         source = 1.0 if (hit.kind == "answer" and hit.accepted) or \
             marks.get(hit.id) == "official" else 0.0
-        read.append((rank, hit, lang, source, item.title, split_sentences(item.text)))
-    units = [_stems(s, lang) for _, _, lang, _, _, sentences in read for s in sentences]
-    rarity = _rarity(units)
+        read.append(Passage(rank, hit, lang, source, _stems(item.title, lang),
+                            split_sentences(item.text)))
+    units = {kind: [u for p in read for u in getattr(p, kind)]
+             for kind in ("stems", "prefixes", "letters")}
+    best_score = max((p.hit.score for p in read), default=0.0)
+    asks = answer_type(question)
+    grams = _weighted(_grams(question), units["letters"])
     candidates: list[Candidate] = []
-    for rank, hit, lang, source, title, sentences in read:
-        wanted = _weighted(_stems(question, lang), rarity)
-        stems = [_stems(s, lang) for s in sentences]
-        empty: set[str] = set()
-        before, after = [empty, *stems[:-1]], [*stems[1:], empty]
-        for i, sentence in enumerate(sentences):
-            if not _quotable(sentence):
-                continue
-            around = stems[i] | _stems(title, lang) | before[i] | after[i]
-            candidates.append(Candidate(sentence, hit, lang, rank, {
-                "overlap": _share(wanted, stems[i]), "context": _share(wanted, around),
-                "before": _share(wanted, before[i]), "after": _share(wanted, after[i]),
-                "rank": round(1 / rank, 4), "retrieval": _relative(hit.score, best_score),
-                "passage": round(max(0.0, hit.explanation.get("semantic_score", 0.0)), 4),
-                "type": _type_match(asks, sentence, question),
-                "type_near": _type_near(asks, sentence, wanted, lang),
-                "source": source, "novelty": 1.0 if len(stems[i] - set(wanted)) >= 2 else 0.0,
-            }))
+    weighted = {lang: (_weighted(_stems(question, lang), units["stems"]),
+                       _weighted(_prefixes(question, lang), units["prefixes"]))
+                for lang in {p.lang for p in read}}
+    for passage in read:
+        wanted, prefixes = weighted[passage.lang]
+        common = {"rank": round(1 / passage.rank, 4), "source": passage.source,
+                  "retrieval": _relative(passage.hit.score, best_score),
+                  "passage": round(max(0.0, passage.hit.explanation.get(
+                      "semantic_score", 0.0)), 4)}
+        for i, features in _sentence_features(passage, wanted, prefixes, grams):
+            sentence = passage.sentences[i]
+            candidates.append(Candidate(sentence, passage.hit, passage.lang, passage.rank, {
+                **features, **common, "type": _type_match(asks, sentence, question)}))
     return candidates
+
+
+@dataclass
+class Passage:
+    """A readable hit's item: its sentences and, for each, its stems, word beginnings
+    and letters (folded: its letter grams are its substrings)."""
+
+    rank: int
+    hit: Hit
+    lang: str
+    source: float
+    title: set[str]
+    sentences: list[str]
+    stems: list[set[str]] = field(init=False)
+    prefixes: list[set[str]] = field(init=False)
+    letters: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stems = [_stems(s, self.lang) for s in self.sentences]
+        self.prefixes = [_prefixes(s, self.lang) for s in self.sentences]
+        self.letters = [_letters(s) for s in self.sentences]
+
+
+def _sentence_features(passage: Passage, wanted: Mapping[str, float],
+                       prefixes: Mapping[str, float], grams: Mapping[str, float]
+                       ) -> list[tuple[int, dict[str, float]]]:
+    """What each quotable sentence of ``passage`` shares with the question, alone and
+    with its neighbours, and where it stands in the passage."""
+    stems = passage.stems
+    overlaps = [_share(wanted, unit) for unit in stems]
+    best = max(overlaps, default=0.0)
+    empty: set[str] = set()
+    out = []
+    for i, sentence in enumerate(passage.sentences):
+        if not _quotable(sentence):
+            continue
+        before = stems[i - 1] if i else empty
+        after = stems[i + 1] if i + 1 < len(stems) else empty
+        words = len(_WORD.findall(sentence))
+        out.append((i, {
+            "overlap": overlaps[i], "after": _share(wanted, after),
+            "context": _share(wanted, stems[i] | passage.title | before | after),
+            "prefixes": _share(prefixes, passage.prefixes[i]),
+            "grams": _share(grams, passage.letters[i]),
+            "relative": round(overlaps[i] / best, 4) if best else 0.0,
+            "follows": 1.0 if i and best and overlaps[i - 1] == best else 0.0,
+            "length": round(min(1.0, math.log1p(words) / math.log1p(LONG_WORDS)), 4),
+            "new_words": min(1.0, len(stems[i] - set(wanted)) / NEW_WORDS),
+            "position": round(1 / (1 + i), 4),
+        }))
+    return out
 
 
 def _relative(score: float, best: float) -> float:
     """A hit's retrieval score as a share of the best hit's (its own search's scores)."""
     return round(max(0.0, min(1.0, score / best)), 4) if best > 0 else 0.0
-
-
-def _type_near(asks: str | None, sentence: str, wanted: Mapping[str, float],
-               lang: str) -> float:
-    """A number right before one of the question's words ("combien de salariés":
-    "100 000 salariés"; the next two content words)."""
-    if asks not in ("number", "date"):
-        return 0.0
-    words = _WORD.findall(sentence.lower())
-    for i, word in enumerate(words[:-1]):
-        if _DIGIT.search(word) or word in _NUMBER_WORDS:
-            following = [w for w in words[i + 1:i + 6] if _stem(w, lang)][:2]
-            if any(_stem(w, lang) in wanted for w in following):
-                return 1.0
-    return 0.0
 
 
 def answer_type(question: str) -> str | None:
@@ -307,23 +369,39 @@ def _stems(text: str, lang: str) -> set[str]:
     return {stem for w in _WORD.findall(text.lower()) if (stem := _stem(w, lang))}
 
 
-def _rarity(units: list[set[str]]) -> dict[str, float]:
-    """Inverse document frequency over the given sentences (the hits' own, only)."""
-    counts: dict[str, int] = {}
-    for unit in units:
-        for stem in unit:
-            counts[stem] = counts.get(stem, 0) + 1
+@functools.lru_cache(maxsize=200_000)
+def _prefix(word: str, lang: str) -> str:
+    """A content word's first letters, accents folded ("fondé", "fondateur": "fonda"),
+    or "" for a stop word."""
+    return fold(word)[:PREFIX_LETTERS] if _stem(word, lang) else ""
+
+
+def _prefixes(text: str, lang: str) -> set[str]:
+    return {prefix for w in _WORD.findall(text.lower()) if (prefix := _prefix(w, lang))}
+
+
+def _letters(text: str) -> str:
+    """``text`` folded, its words apart by one space (stop words kept), spaces around."""
+    return " " + _NON_WORD.sub(" ", fold(text.lower())).strip() + " "
+
+
+def _grams(text: str) -> set[str]:
+    """The letter 4-grams of ``text``'s letters: they match inflections, compounds and
+    word order the stems miss."""
+    letters = _letters(text)
+    return {letters[i:i + GRAM_LETTERS] for i in range(len(letters) - GRAM_LETTERS + 1)}
+
+
+def _weighted(wanted: set[str], units: Sequence[Container[str]]) -> dict[str, float]:
+    """The question's stems (or word beginnings, or grams) with their rarity, an inverse
+    document frequency over the given sentences (the hits' own, only); one that no
+    sentence holds weighs as the rarest one can."""
     size = len(units)
-    return {stem: math.log(1 + (size - n + 0.5) / (n + 0.5)) for stem, n in counts.items()}
+    return {item: math.log(1 + (size - n + 0.5) / (n + 0.5))
+            for item in wanted if (n := max(1, sum(item in unit for unit in units)))}
 
 
-def _weighted(stems: set[str], rarity: Mapping[str, float]) -> dict[str, float]:
-    """Question stems with their weights; a stem no passage holds weighs the most."""
-    top = max(rarity.values(), default=1.0)
-    return {stem: rarity.get(stem, top) for stem in stems}
-
-
-def _share(wanted: Mapping[str, float], found: set[str]) -> float:
+def _share(wanted: Mapping[str, float], found: Container[str]) -> float:
     total = sum(wanted.values())
     if not total:
         return 0.0
@@ -354,6 +432,7 @@ def _sentence(candidate: Candidate, score: float,
                         hit.author_name, hit.created, f"/posts/{hit.id}")
     # why this sentence: each feature's value and its share of the score
     features = {**candidate.features, "passage_rank": float(candidate.rank),
+                "share": candidate.share,
                 **{f"{name}_points": round(weights.get(name, 0.0) * value, 4)
                    for name, value in candidate.features.items()}}
     return AnswerSentence(candidate.text, candidate.lang, citation, score, features)

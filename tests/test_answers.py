@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.settings import Settings
-from search import Searcher
-from search.answer_eval import contains_gold, squeeze
+from search import Searcher, answers
+from search.answer_eval import FEATURES, _regression, _score, contains_gold, squeeze, tuning_from
 from search.answers import TUNING, answer_type, extract_answer
 from search.sentences import split_sentences
 
@@ -138,3 +139,48 @@ def test_a_secret_hit_handed_in_is_never_quoted_nor_changes_the_answer(searcher)
                    for s in attacked.sentences)
         assert [s.features for s in attacked.sentences] == [
             s.features for s in plain.sentences]
+
+
+def test_word_beginnings_and_letter_grams_match_what_stems_miss():
+    question, sentence = "Qui a fondé le club ?", "Le fondateur du club est Giorgio Muggiani."
+    assert not (answers._stems(question, "fr") - {"club"}) & answers._stems(sentence, "fr")
+    units = [answers._letters(sentence), answers._letters("Le stade est à Milan.")]
+    grams = answers._weighted(answers._grams(question), units)
+    assert answers._share(grams, units[0]) > answers._share(grams, units[1])
+    founding = "Quand date la fondation du club ?"  # "fondat" and "fondateur" as stems
+    assert "fondateur" not in answers._stems(founding, "fr")
+    assert {"fonda", "club"} <= answers._prefixes(founding, "fr") & answers._prefixes(
+        sentence, "fr")
+
+
+def test_the_share_of_the_candidates_decides_abstention(searcher):
+    hits = searcher.search(QUERY, "p-claire", mode="lexical")
+    answer = extract_answer(searcher, QUERY, hits, "p-claire")
+    assert answer is not None
+    shares = [s.features["share"] for s in answer.sentences]
+    assert all(0.0 < share <= 1.0 for share in shares) and sum(shares) <= 1.0 + 1e-6
+    assert shares == sorted(shares, reverse=True)
+    unsure = replace(TUNING, abstain_share=shares[0] + 1e-3)
+    assert extract_answer(searcher, QUERY, hits, "p-claire", unsure) is None
+
+
+def test_the_regression_finds_the_feature_that_marks_the_answers():
+    rng = np.random.default_rng(17)
+    table = []
+    for _ in range(60):
+        features = rng.random((6, len(FEATURES)))
+        right = np.zeros(6, dtype=bool)
+        right[rng.integers(6)] = True
+        features[:, FEATURES.index("grams")] = np.where(right, 0.9, 0.2) + rng.random(6) / 10
+        table.append((features, right, np.arange(1, 7)))
+    weights = _regression(table, 6, encoder=False)
+    assert all(value >= 0.0 for value in weights.values()) and weights["encoder"] == 0.0
+    assert weights["grams"] == max(weights.values()) and weights["source"] == 0.0
+    assert _score(table, weights, 6)[0] > 0.9
+
+
+def test_a_tuning_from_the_command_line_keeps_its_share():
+    tuning = tuning_from('{"weights": {"grams": 1.0}, "passages": 3, "abstain_share": 0.2}')
+    assert (tuning.passages, tuning.abstain_share, tuning.weights) == (3, 0.2, {"grams": 1.0})
+    with pytest.raises(ValueError, match="unknown features"):
+        tuning_from('{"weights": {"novelty": 1.0}}')
