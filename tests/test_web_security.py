@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 from flask import Flask
@@ -204,9 +205,37 @@ def test_behind_a_proxy_the_client_address_is_forwarded(sample_index, tmp_path):
     assert _sign_in_from(app, "198.51.100.9, 203.0.113.1") == 429
 
 
-def test_quisait_serve_hands_the_forwarded_headers_to_the_app(sample_index, tmp_path):
+CHILD = "QUISAIT_TEST_IN_CHILD"
+
+
+def test_quisait_serve_hands_the_forwarded_headers_to_the_app():
     """Through waitress, as ``quisait serve`` runs it: waitress drops X-Forwarded-* by
-    default, which left every client behind a proxy with the proxy's one address."""
+    default, which left every client behind a proxy with the proxy's one address.
+
+    Run in a fresh interpreter: in the full suite's process (after the Ray, crash and
+    browser tests) the first request of this waitress server in a thread has twice hung
+    until the client's timeout, which never happened alone.  Not understood yet (a lock
+    left by an earlier test's threads is the likeliest cause); the check itself is the
+    test below, and it is the one thing this process hands to a child.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    child = subprocess.run(
+        [sys.executable, "-m", "pytest", "-m", "", "-q", "-p", "no:cacheprovider",
+         f"{Path(__file__).resolve()}::test_forwarded_headers_through_waitress"],
+        cwd=root, env={**os.environ, CHILD: "forwarded"}, capture_output=True, text=True,
+        timeout=900, check=False)
+    assert child.returncode == 0 and child.stdout.splitlines()[-1].startswith("1 passed"), \
+        child.stdout[-4000:]
+
+
+@pytest.mark.skipif(os.environ.get(CHILD) != "forwarded",
+                    reason="run in a fresh process by the test above")
+def test_forwarded_headers_through_waitress(sample_index, tmp_path):
+    """The check, in its own process (see the test above)."""
     import http.client
 
     from tests.test_browser import served
