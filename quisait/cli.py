@@ -215,14 +215,13 @@ def search_command(ctx: click.Context, query: str, viewer: str, mode: str, limit
     is:accepted.
     """
     from search import QuerySyntaxError, Searcher
+    from search.usecase import SearchRequest, run_search
 
     try:
         with Searcher.open(_settings(ctx)) as searcher:
-            scope = searcher.scope(viewer)
-            hits = scope.search(query, mode=mode, limit=limit)
-            scope.record_search(query, hits, mode)
-            suggestion = scope.suggest(query) if len(hits) < 3 else None
-            facets = scope.facets(query) if show_facets else {}
+            found = run_search(searcher.scope(viewer), SearchRequest(
+                query, mode, per_page=limit, facets=show_facets, facets_of_shown=False))
+            hits, suggestion, facets = found.hits, found.suggestion, found.facets
     except QuerySyntaxError as exc:
         click.echo(f"  {query}\n  {' ' * exc.position}^", err=True)
         _fail(exc)

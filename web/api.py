@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, jsonify, request
 
 from indexer import Item
 from search import MODES, Searcher
-from search.answers import TUNING, Answer, extract_answer
+from search.answers import TUNING, Answer
+from search.usecase import SearchRequest, run_search
 from web import params
 from web.audit import note_concerns
 from web.auth import Viewer, api_viewer, require_roles
@@ -65,27 +66,17 @@ def search() -> Any:
     limit = params.integer("limit", 10, 1, MAX_LIMIT)
     page = params.integer("page", 1, 1, MAX_PAGE)
     explain = params.flag("explain")
-    found = searcher()
-    scope = found.scope(viewer.person)
-    start = (page - 1) * limit
     # page 1 also reads the passages the answer is taken from, however small the page
-    wanted = max(start + limit, TUNING.passages) if page == 1 else start + limit
-    searched = scope.search(query, mode=mode, limit=min(wanted, WINDOW))
-    ranked = searched[:start + limit]
-    note_search(len(ranked))
-    hits = ranked[start:start + limit]
-    search_id = scope.record_search(query, ranked, mode) if page == 1 else 0
-    suggestion = scope.suggest(query) if len(ranked) < 3 else None
-    answer = extract_answer(found, query, searched, viewer.person) if page == 1 else None
+    found = run_search(searcher().scope(viewer.person), SearchRequest(
+        query, mode, page, limit, window=WINDOW, read_ahead=TUNING.passages, answer=True))
+    note_search(len(found.ranked))
     return jsonify({
-        "query": query, "mode": mode, "page": page, "limit": limit,
-        "more": (len(searched) > start + limit if wanted > start + limit
-                 else len(ranked) == start + limit) and start + limit < WINDOW,
-        "search_id": search_id or None,
-        "answer": answer_json(answer, explain),
-        "hits": [hit_json(hit, explain) for hit in hits],
-        "facets": facets_json(scope.facets(query, shown=searched)),
-        "did_you_mean": suggestion,
+        "query": query, "mode": mode, "page": page, "limit": limit, "more": found.more,
+        "search_id": found.search_id or None,
+        "answer": answer_json(found.answer, explain),
+        "hits": [hit_json(hit, explain) for hit in found.hits],
+        "facets": facets_json(found.facets),
+        "did_you_mean": found.suggestion,
     })
 
 

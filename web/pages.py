@@ -18,7 +18,7 @@ from flask import (
 from markupsafe import Markup
 
 from search import MODES, QuerySyntaxError, Searcher
-from search.answers import extract_answer
+from search.usecase import SearchRequest, run_search
 from web import params
 from web.auth import page_viewer, require_page_viewer, sign_in, sign_out
 from web.errors import Forbidden, InvalidParameter, NotFound
@@ -139,21 +139,17 @@ def facet_filter(name: str, value: str) -> str:
 
 
 def _results(query: str, mode: str, page: int, person: Any) -> dict[str, Any]:
-    found = searcher()
-    scope = found.scope(person)
-    start = (page - 1) * PAGE_SIZE
-    ranked = scope.search(query, mode=mode, limit=start + PAGE_SIZE)
-    note_search(len(ranked))
-    search_id = scope.record_search(query, ranked, mode) if page == 1 else 0
+    scope = searcher().scope(person)
+    found = run_search(scope, SearchRequest(query, mode, page, PAGE_SIZE, answer=True))
+    note_search(len(found.ranked))
     finder = current_app.extensions["quisait"].searchers.finder()
-    experts = finder.experts(query, person, limit=EXPERTS_SHOWN, mode=mode) if page == 1 else []
+    experts = finder.experts(query, scope, limit=EXPERTS_SHOWN, mode=mode) if page == 1 else []
+    start = found.request.start
     hits = [{"hit": hit, "pieces": pieces(hit.snippet, hit.highlights), "rank": start + i}
-            for i, hit in enumerate(ranked[start:], start=1)]
-    answer = extract_answer(found, query, ranked, person) if page == 1 else None
-    return {"hits": hits, "search_id": search_id, "experts": experts, "answer": answer,
-            "more": len(ranked) == start + PAGE_SIZE,
-            "facets": facets_json(scope.facets(query, shown=ranked)),
-            "suggestion": scope.suggest(query) if len(ranked) < 3 else None}
+            for i, hit in enumerate(found.hits, start=1)]
+    return {"hits": hits, "search_id": found.search_id, "experts": experts,
+            "answer": found.answer, "more": found.more, "facets": facets_json(found.facets),
+            "suggestion": found.suggestion}
 
 
 @pages.post("/pins")
