@@ -8,8 +8,9 @@ weekly expert digests (:func:`build_digest`, :class:`Digest`, :class:`DigestEntr
 """
 
 from expertise.digest import Digest, DigestEntry, build_digest
-from expertise.finder import AnyViewer, Evidence, Expert, ExpertFinder, plain_query
+from expertise.finder import AnyViewer, ExpertFinder
 from expertise.people import DemonstratedTopic, PersonPage
+from expertise.records import Evidence, Expert, plain_query
 from expertise.routing import Routing
 from expertise.scoring import SCORERS, WEIGHTINGS
 from expertise.topics import Coverage, Topic, TopicPage, TopicStore, topic_from_dict

@@ -26,10 +26,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from expertise.records import Evidence, Expert, plain_query, why
 from expertise.routing import ROUTING_WEIGHTING
 
 if TYPE_CHECKING:
-    from expertise.finder import Evidence, Expert, ExpertFinder
+    from expertise.finder import ExpertFinder
     from search import Scope
 
 DEPTH = 30           # candidates ranked per question: the next-best when the first are full
@@ -281,8 +282,6 @@ def build_digest(finder: ExpertFinder, start: datetime, end: datetime,
     with their evidence in groups they may read; then all assigned together.  A question
     whose asker may no longer read (departed, unknown) has nobody to be routed as: it
     gets no recipients.  ``start`` and ``end`` are timezone-aware."""
-    from expertise.finder import plain_query, why
-
     settings = finder.searcher.settings
     per_person = per_person or settings.digest_per_person
     fanout = fanout or settings.digest_fanout

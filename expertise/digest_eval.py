@@ -26,7 +26,8 @@ from core.errors import ConfigError
 from core.settings import Settings
 from expertise.digest import DEPTH, Digest, OpenQuestion, plan_digest
 from expertise.evaluate import READER, Split, index_history, split_dump
-from expertise.finder import Expert, ExpertFinder, plain_query
+from expertise.finder import ExpertFinder
+from expertise.records import Expert, plain_query
 from expertise.routing import ROUTING_WEIGHTING
 from search import Searcher
 

@@ -34,7 +34,8 @@ from core.errors import ConfigError, IndexMismatchError
 from core.records import Group, Person, Post, Record, record_to_dict
 from core.settings import Settings
 from expertise.digest import OpenQuestion
-from expertise.finder import ExpertFinder, plain_query
+from expertise.finder import ExpertFinder
+from expertise.records import plain_query
 from indexer import index_sources, rebuild
 from indexer.importers import ImportOptions
 from indexer.importers.stackexchange import read_dump

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from core.errors import NotFoundError
 from core.records import Group, Person, safe_url
 from expertise.activity import ActivityTable
 from expertise.people import PersonPage, person_page, person_state
+from expertise.records import Evidence, Expert, why
 from expertise.routing import Routing, route_post, route_text, unanswered
 from expertise.scoring import (
     HALF_LIFE_DAYS,
@@ -31,11 +31,9 @@ from expertise.scoring import (
     recency,
 )
 from expertise.topics import TopicPage, TopicStore, candidate_topics, topic_page
-from expertise.words import QUESTION_WORDS
 from indexer import Item
 from indexer.analysis import analyze, detect_language
 from search import Hit, ParsedQuery, Scope, Searcher
-from search.query import words_query
 from search.snippets import snippet
 
 DEPTH = 100          # retrieved items per subject (Model 2's top-k)
@@ -45,47 +43,10 @@ POOL_FLOOR = 0.1     # below 10 % of the best evidence, a person is noise, not a
 # A comment that matches says little about its thread's subject ("I'll look for my notes").
 THREAD_SHARE = {"comment": 0.3}
 MIN_RELEVANCE = 0.1  # hits scoring under 10 % of the best one credit nobody
-MAX_QUERY_WORDS = 64  # a pasted question is cut to its first words (title first)
 PROFILE_FIELDS = {"skills": 1.0, "title": 0.6, "department": 0.3, "about": 0.4}
 
 # whom a ranking is for: their scope, or (the thin path) a person id or record
 AnyViewer = Scope | str | Person | None
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One item that supports a person's expertise, readable by the viewer."""
-
-    item_id: str
-    title: str
-    snippet: str
-    url: str
-    role: str
-    created: datetime
-    group: str
-    credit: float
-
-
-@dataclass(frozen=True)
-class Expert:
-    """A ranked person: score, its named components, evidence and counts."""
-
-    person: Person
-    score: float
-    components: dict[str, float]
-    evidence: tuple[Evidence, ...]
-    answers: int
-    accepted: int
-    posts: int
-    last_activity: datetime | None
-    why: str
-    state: str = "active"  # "departed" or "opted_out" in a KM lead's view (never ranked)
-    explanation: dict[str, Any] = field(default_factory=dict, compare=False)
-
-
-def plain_query(text: str) -> ParsedQuery:
-    """Free text (a pasted question) as optional words, question words left out."""
-    return words_query(text, QUESTION_WORDS, MAX_QUERY_WORDS)
 
 
 def _role(item: Item, accepted: set[str]) -> str:
@@ -345,24 +306,3 @@ class ExpertFinder:
                 flagged.append(self._expert(person, (0.0, {}), credits[ident],
                                             last.get(ident), subject, state))
         return flagged
-
-
-ROLE_PHRASES = {"accepted_answer": ("accepted answer", "accepted answers"),
-                "answer": ("answer", "answers"), "author": ("post", "posts"),
-                "question": ("question", "questions"), "comment": ("comment", "comments")}
-
-
-def why(subject: str, credits: list[tuple[float, Evidence]], person: Person) -> str:
-    """One line: the strongest kinds of evidence, how many, and when last."""
-    if not credits:
-        skills = ", ".join(person.skills[:3])
-        return f"declares {skills}" if skills else "profile matches the subject"
-    counts: dict[str, int] = defaultdict(int)
-    for _, evidence in credits:
-        counts[evidence.role] += 1
-    parts = [f"{n} {ROLE_PHRASES[role][n > 1]}" for role, n in
-             sorted(counts.items(), key=lambda pair: -ROLE_WEIGHTS[pair[0]])][:2]
-    latest = max(e.created for _, e in credits)
-    short = subject if len(subject) <= 40 else subject[:39].rstrip() + "…"
-    return f"{' and '.join(parts)} on “{short}”, last in {latest:%B %Y}"
-

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.records import Person
+from expertise.records import Evidence, Expert
 from expertise.scoring import ROLE_WEIGHTS
 from expertise.words import QUESTION_WORDS
 from indexer import Item, topic_key
@@ -24,7 +25,7 @@ from search import ParsedQuery, Scope
 from search.query import AnyOf, Phrase, Term
 
 if TYPE_CHECKING:
-    from expertise.finder import Evidence, Expert, ExpertFinder
+    from expertise.finder import ExpertFinder
 
 TOPICS_SHOWN = 10
 MIN_SUPPORT = 2      # a topic is demonstrated by at least two items (or one accepted answer)
@@ -136,8 +137,6 @@ def person_page(finder: ExpertFinder, person_id: str, scope: Scope,
 
 def _topics(finder: ExpertFinder, items: list[Item],
             scope: Scope) -> tuple[DemonstratedTopic, ...]:
-    from expertise.finder import Evidence
-
     parents = scope.items(i.parent for i in items if i.parent)
     phrases = finder.searcher.catalog.keyphrases_of(i.rowid for i in items)
     weight: dict[str, float] = defaultdict(float)

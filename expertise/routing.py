@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from core.errors import NotFoundError
+from expertise.records import Expert, plain_query
 from search import Hit, ParsedQuery, Scope
 from search.query import Filter
 
 if TYPE_CHECKING:
-    from expertise.finder import Expert, ExpertFinder
+    from expertise.finder import ExpertFinder
 
 ROUTING_WEIGHTING = "routing"
 UNANSWERED_LISTED = 50
@@ -35,8 +36,6 @@ class Routing:
 def route_text(finder: ExpertFinder, text: str, scope: Scope, limit: int = 5,
                asker: str | None = None, exclude_item: str | None = None,
                mode: str = "hybrid", now: datetime | None = None) -> Routing:
-    from expertise.finder import plain_query
-
     parsed = plain_query(text)
     answered_query = ParsedQuery(parsed.clauses, (Filter("type", ("question",)),
                                                   Filter("is", ("accepted",))))

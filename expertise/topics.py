@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidRecordError, NotFoundError
 from core.store import Migration, migrate, open_store
+from expertise.records import Expert
 from indexer import topic_key
 from search import Hit, ParsedQuery, Scope
 from search.query import AnyOf, Filter, Node, Phrase, Term
 
 if TYPE_CHECKING:
-    from expertise.finder import Expert, ExpertFinder
+    from expertise.finder import ExpertFinder
 
 COVERAGE_DEPTH = 500   # questions examined for a topic's coverage
 CANDIDATE_MIN_ITEMS = 3

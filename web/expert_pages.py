@@ -10,7 +10,7 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from core.errors import InvalidRecordError, NotFoundError
 from expertise import ExpertFinder, Topic, topic_from_dict
-from expertise.finder import plain_query
+from expertise.records import plain_query
 from search import MODES
 from search.answers import TUNING, Answer, extract_answer
 from search.query import words_query

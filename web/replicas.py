@@ -36,7 +36,7 @@ from core.settings import Settings
 from indexer.raylink import LOOPBACK, check_reachable, host_of, loopback_node, project_path_env
 from search import Scope
 from web.errors import NotReady
-from web.services import SearcherPool
+from web.pool import SearcherPool
 
 log = logging.getLogger(__name__)
 
