@@ -317,10 +317,6 @@ class Searcher:
         return Scope(person, readable_groups(person, groups), visible_groups(person, groups),
                      self)
 
-    def permitted_groups(self, viewer: str | Person | None) -> frozenset[str]:
-        """TEMPORARY: search.answers still calls it."""
-        return self.scope(viewer).readable
-
     # -- search ----------------------------------------------------------------------
 
     def search(self, query: str | ParsedQuery, viewer: str | Person | None,
