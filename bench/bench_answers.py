@@ -57,12 +57,13 @@ def measure(searcher: Searcher, questions: list[str], mode: str) -> dict[str, An
         return wrapped
 
     answers._similarity = timed_similarity  # type: ignore[assignment]
+    scope = searcher.scope(READER)
     try:
         for question in questions:
             started = time.perf_counter()
             hits = searcher.search(question, READER, mode=mode, limit=10)
             searched = time.perf_counter()
-            answers.extract_answer(searcher, question, hits, READER)
+            answers.extract_answer(scope, question, hits)
             done = time.perf_counter()
             alone.append((searched - started) * 1000)
             extraction.append((done - searched) * 1000)
@@ -119,9 +120,10 @@ def main() -> None:
     index_beir(settings, args.beir, None, progress=False)
     questions = [q["text"] for q in _jsonl(args.beir / "queries.jsonl")][:args.questions]
     with Searcher.open(settings) as searcher:
+        scope = searcher.scope(READER)
         for question in questions[:20]:  # warm the analysers and caches, as a server is
-            answers.extract_answer(searcher, question,
-                                   searcher.search(question, READER, mode=args.mode), READER)
+            answers.extract_answer(scope, question,
+                                   searcher.search(question, READER, mode=args.mode))
         result = measure(searcher, questions[20:], args.mode)
     result["splitting"] = splitting(args.beir, args.spacy)
     print(json.dumps(result, indent=2))

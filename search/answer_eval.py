@@ -80,11 +80,12 @@ def evaluate_answers(settings: Settings, folder: Path, mode: str = "hybrid",
     search_ms: list[float] = []
     answer_ms: list[float] = []
     with Searcher.open(settings) as searcher:
+        scope = searcher.scope(READER)
         for qid, text in queries.items():
             started = time.perf_counter()
             hits = searcher.search(text, READER, mode=mode, limit=10)
             searched = time.perf_counter()
-            answer = answers.extract_answer(searcher, text, hits, READER, tuning)
+            answer = answers.extract_answer(scope, text, hits, tuning)
             answer_ms.append((time.perf_counter() - searched) * 1000)
             search_ms.append((searched - started) * 1000)
             if answer is None:
@@ -129,11 +130,11 @@ def fit_weights(settings: Settings, folder: Path, mode: str = "hybrid",
     index_beir(settings, folder, None, progress)
     tables = {}
     with Searcher.open(settings) as searcher:
+        scope = searcher.scope(READER)
         searched = [(qid, text.strip(), searcher.search(text, READER, mode=mode, limit=10))
                     for qid, text in queries.items()]
         for count in FIT_PASSAGES:  # rarities are counted over the passages read
-            found = [(qid, text, answers.passage_candidates(searcher, text, hits, READER,
-                                                            count))
+            found = [(qid, text, answers.passage_candidates(scope, text, hits, count))
                      for qid, text, hits in searched]
             if encoded:
                 _add_similarities(searcher, found)

@@ -48,10 +48,10 @@ from datetime import datetime
 
 import numpy as np
 
-from core.records import Person
 from indexer.analysis import LANGUAGES, analyze, fold
 from search.engine import Hit, Searcher
 from search.query import ParsedQuery, QuerySyntaxError, parse_query, words_query
+from search.scope import Scope
 from search.sentences import split_sentences
 
 ENCODER_CHARS = 200  # of a sentence given to the encoder (its cost grows with length)
@@ -163,11 +163,12 @@ class Candidate:
     share: float = 0.0  # softmax of its score over all the candidates, once ranked
 
 
-def extract_answer(searcher: Searcher, query: str | ParsedQuery, hits: Sequence[Hit],
-                   viewer: str | Person | None, tuning: Tuning = TUNING) -> Answer | None:
-    """The answer to ``query`` from ``hits`` (the viewer's own search results, best
-    first), or None when the evidence is weak (or the query has only filters)."""
-    scored = score_candidates(searcher, query, hits, viewer, tuning.weights, tuning.passages,
+def extract_answer(scope: Scope, query: str | ParsedQuery, hits: Sequence[Hit],
+                   tuning: Tuning = TUNING) -> Answer | None:
+    """The answer to ``query`` from ``hits`` (the search results of ``scope``'s viewer,
+    best first), or None when the evidence is weak (or the query has only filters).
+    Only what ``scope`` may read is read."""
+    scored = score_candidates(scope, query, hits, tuning.weights, tuning.passages,
                               tuning.encoded)
     if not scored or scored[0][1] < tuning.abstain_below or \
             scored[0][0].share < tuning.abstain_share:
@@ -180,15 +181,15 @@ def extract_answer(searcher: Searcher, query: str | ParsedQuery, hits: Sequence[
                               for candidate, score in chosen))
 
 
-def score_candidates(searcher: Searcher, query: str | ParsedQuery, hits: Sequence[Hit],
-                     viewer: str | Person | None, weights: Mapping[str, float],
-                     passages: int, encoded: int) -> list[tuple[Candidate, float]]:
+def score_candidates(scope: Scope, query: str | ParsedQuery, hits: Sequence[Hit],
+                     weights: Mapping[str, float], passages: int,
+                     encoded: int) -> list[tuple[Candidate, float]]:
     """The best candidate sentences with their scores, best first."""
     question = _free_text(query)
     if not question:
         return []
-    candidates = passage_candidates(searcher, question, hits, viewer, passages)
-    similarity = (_similarity(searcher, question) if encoded and weights.get("encoder")
+    candidates = passage_candidates(scope, question, hits, passages)
+    similarity = (_similarity(scope.searcher, question) if encoded and weights.get("encoder")
                   else None)
     return rank_candidates(candidates, weights, similarity, encoded)
 
@@ -220,18 +221,16 @@ def rank_candidates(candidates: list[Candidate], weights: Mapping[str, float],
     return ranked
 
 
-def passage_candidates(searcher: Searcher, question: str, hits: Sequence[Hit],
-                       viewer: str | Person | None, passages: int) -> list[Candidate]:
-    """The sentences of the first ``passages`` hits whose items the viewer may still read
-    (and that are not outdated), with every feature but the encoder's."""
-    allowed = searcher.scope(viewer).readable
-    items = searcher.catalog.items_by_id([hit.id for hit in hits])
-    marks = searcher.curation.marks()
-    # the bodies are read under the viewer's permissions, whatever the caller handed in;
-    # ranks, scores and rarities count only what is left, so nothing else can move them
+def passage_candidates(scope: Scope, question: str, hits: Sequence[Hit],
+                       passages: int) -> list[Candidate]:
+    """The sentences of the first ``passages`` hits whose items ``scope`` may read (and
+    that are not outdated), with every feature but the encoder's."""
+    # the bodies are read through the scope, whatever the caller handed in; ranks, scores
+    # and rarities count only what is left, so nothing else can move them
+    items = scope.items([hit.id for hit in hits])
+    marks = scope.searcher.curation.marks()
     readable = [(hit, items[hit.id]) for hit in hits if hit.id in items
-                and items[hit.id].group in allowed and marks.get(hit.id) != "outdated"
-                ][:passages]
+                and marks.get(hit.id) != "outdated"][:passages]
     read = []
     for rank, (hit, item) in enumerate(readable, start=1):
         lang = item.lang if item.lang in LANGUAGES else "en"

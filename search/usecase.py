@@ -71,7 +71,7 @@ def run_search(scope: Scope, request: SearchRequest) -> SearchPage:
     ranked = searched[:end]
     search_id = scope.record_search(query, ranked, request.mode) if first else 0
     suggestion = scope.suggest(query) if len(ranked) < 3 else None
-    answer = (extract_answer(scope.searcher, query, searched, scope.viewer)
+    answer = (extract_answer(scope, query, searched)
               if first and request.answer else None)
     more = (len(searched) > end if wanted > end else len(ranked) == end) and (
         request.window is None or end < request.window)

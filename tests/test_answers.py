@@ -63,7 +63,7 @@ def searcher(sample_index: Path, hashing_encoder) -> Searcher:  # type: ignore[n
 
 def test_answer_quotes_the_hits_with_their_citations(searcher):
     hits = searcher.search(QUERY, "p-claire", mode="lexical")
-    answer = extract_answer(searcher, QUERY, hits, "p-claire")
+    answer = extract_answer(searcher.scope("p-claire"), QUERY, hits)
     assert answer is not None and 1 <= len(answer.sentences) <= 3
     by_id = {hit.id: hit for hit in hits[:TUNING.passages]}
     items = searcher.catalog.items_by_id(list(by_id))
@@ -85,7 +85,7 @@ def test_the_encoder_rescores_the_best_sentences_when_asked(searcher, hashing_en
     hits = searcher.search(QUERY, "p-claire", mode="lexical")
     calls = hashing_encoder.calls
     tuning = replace(TUNING, encoded=2, weights={**TUNING.weights, "encoder": 1.0})
-    answer = extract_answer(searcher, QUERY, hits, "p-claire", tuning)
+    answer = extract_answer(searcher.scope("p-claire"), QUERY, hits, tuning)
     assert answer is not None and hashing_encoder.calls > calls
     assert all(0.0 <= s.features["encoder"] <= 1.0 for s in answer.sentences
                if "encoder" in s.features)
@@ -93,22 +93,22 @@ def test_the_encoder_rescores_the_best_sentences_when_asked(searcher, hashing_en
 
 
 def test_weak_evidence_gives_no_answer(searcher):
-    assert extract_answer(searcher, QUERY, [], "p-claire") is None
-    assert extract_answer(searcher, "tag:sap", searcher.search("tag:sap", "p-claire"),
-                          "p-claire") is None  # filters only: nothing to answer
+    assert extract_answer(searcher.scope("p-claire"), QUERY, []) is None
+    assert extract_answer(searcher.scope("p-claire"), "tag:sap",
+                          searcher.search("tag:sap", "p-claire")) is None  # filters only
     hits = searcher.search(QUERY, "p-claire", mode="lexical")
     strict = replace(TUNING, abstain_below=1e9)
-    assert extract_answer(searcher, QUERY, hits, "p-claire", strict) is None
+    assert extract_answer(searcher.scope("p-claire"), QUERY, hits, strict) is None
 
 
 def test_outdated_content_is_never_quoted(searcher):
     hits = searcher.search(QUERY, "p-claire", mode="lexical")
-    first = extract_answer(searcher, QUERY, hits, "p-claire")
+    first = extract_answer(searcher.scope("p-claire"), QUERY, hits)
     assert first is not None
     cited = first.sentences[0].citation.item_id
     searcher.curation.mark(cited, "outdated")
     try:
-        again = extract_answer(searcher, QUERY, hits, "p-claire")
+        again = extract_answer(searcher.scope("p-claire"), QUERY, hits)
         assert again is None or all(s.citation.item_id != cited for s in again.sentences)
     finally:
         searcher.curation.mark(cited, None)
@@ -125,14 +125,14 @@ def test_a_secret_hit_handed_in_is_never_quoted_nor_changes_the_answer(searcher)
     assert secret.group not in searcher.scope(outsider).readable
     query = next(s for s in split_sentences(secret.text) if "zorbaflux" in s.lower())
     member = "p-helene"
-    theirs = extract_answer(searcher, query, searcher.search(query, member, mode="lexical"),
-                            member)
+    theirs = extract_answer(searcher.scope(member), query,
+                            searcher.search(query, member, mode="lexical"))
     assert theirs is not None and theirs.sentences[0].citation.item_id == secret.id
     hits = searcher.search(query, outsider, mode="lexical")
     assert secret.id not in {hit.id for hit in hits}
     forged = replace(hits[0], id=secret.id, group=secret.group, score=1e6)
-    plain = extract_answer(searcher, query, hits, outsider)
-    attacked = extract_answer(searcher, query, [forged, *hits], outsider)
+    plain = extract_answer(searcher.scope(outsider), query, hits)
+    attacked = extract_answer(searcher.scope(outsider), query, [forged, *hits])
     assert attacked == plain
     if attacked is not None:
         assert all(s.citation.item_id != secret.id and "zorbaflux" not in s.text.lower()
@@ -155,13 +155,13 @@ def test_word_beginnings_and_letter_grams_match_what_stems_miss():
 
 def test_the_share_of_the_candidates_decides_abstention(searcher):
     hits = searcher.search(QUERY, "p-claire", mode="lexical")
-    answer = extract_answer(searcher, QUERY, hits, "p-claire")
+    answer = extract_answer(searcher.scope("p-claire"), QUERY, hits)
     assert answer is not None
     shares = [s.features["share"] for s in answer.sentences]
     assert all(0.0 < share <= 1.0 for share in shares) and sum(shares) <= 1.0 + 1e-6
     assert shares == sorted(shares, reverse=True)
     unsure = replace(TUNING, abstain_share=shares[0] + 1e-3)
-    assert extract_answer(searcher, QUERY, hits, "p-claire", unsure) is None
+    assert extract_answer(searcher.scope("p-claire"), QUERY, hits, unsure) is None
 
 
 def test_the_regression_finds_the_feature_that_marks_the_answers():

@@ -219,11 +219,10 @@ def ask() -> Any:
 
 def _answer(question: str, viewer: Viewer, mode: str) -> Answer | None:
     """What the viewer's own search for the question says, quoted (see search.answers)."""
-    found = finder().searcher
-    hits = found.scope(viewer.person).search(plain_query(question), mode=mode,
-                                             limit=TUNING.passages)
+    scope = finder().searcher.scope(viewer.person)
+    hits = scope.search(plain_query(question), mode=mode, limit=TUNING.passages)
     # the question's own words ("combien", "when") say what kind of answer it wants
-    return extract_answer(found, words_query(question), hits, viewer.person)
+    return extract_answer(scope, words_query(question), hits)
 
 
 @pages.post("/introductions")
