@@ -52,9 +52,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
-    from core.visibility import readable_groups
-    from indexer import Catalog, VectorIndex, catalog_path, load_encoder
+    from indexer import VectorIndex, load_encoder
     from indexer.vectors import EXACT_SUBSET
+    from search import Searcher
 
     work_dir = Path(args.work_dir)
     settings = bench_settings(work_dir)
@@ -62,9 +62,7 @@ def main() -> None:
     if index.kind != "hnsw":
         raise SystemExit(f"{work_dir}: its vector index is {index.kind}, not hnsw")
     matrix = index.vectors(np.arange(index.rows))
-    catalog = Catalog(catalog_path(settings))
-    people, groups = catalog.people(), catalog.groups()
-    catalog.close()
+    searcher = Searcher.open(settings)  # whose scopes say what each viewer may read
     rng = random.Random(args.seed)
     queries = draw_queries(rng, args.queries)
     pools = {k: v for k, v in viewer_pools(work_dir).items() if v and k != "unknown"}
@@ -73,8 +71,7 @@ def main() -> None:
     walked = 0
     for number, query in enumerate(queries):
         kind = list(pools)[number % len(pools)]
-        viewer = people.get(rng.choice(pools[kind]))
-        mask = index.group_mask(readable_groups(viewer, groups.values()))
+        mask = index.group_mask(searcher.scope(rng.choice(pools[kind])).readable)
         vector = encoder.encode([query])[0]
         truth = top_items(brute_force(matrix, index.owners, vector, mask, TOP * 3))
         if not truth:
@@ -82,6 +79,7 @@ def main() -> None:
         walked += int(mask[: index.graph_rows].sum()) > EXACT_SUBSET
         found = top_items(index.search(vector, TOP * 3, mask))
         recalls[kind].append(len(set(truth) & set(found)) / len(truth))
+    searcher.close()
     every = [r for values in recalls.values() for r in values]
     result = {"queries": len(every), "through_the_graph": walked,
               "recall@10": round(statistics.mean(every), 4), "goal": GOAL,

@@ -61,7 +61,7 @@ def dump(args: argparse.Namespace) -> None:
         for number, (qid, text) in enumerate(queries.items()):
             parsed = parse_query(text)
             tq = text_query(parsed)
-            lexical = [] if tq is None else searcher._lexical(
+            lexical = [] if tq is None else searcher.lexical.ranking(
                 tq, view.permitted(allowed), allowed, DEPTH)
             vector = retriever.query_vector(parsed.free_text())
             background = retriever._background(vector, mask, allowed)

@@ -3,8 +3,9 @@
 The viewer is resolved to the set of groups they may read *before* retrieval,
 and that set, with the query's filters, restricts both retrievers from inside
 (a Whoosh filter query; a FAISS id selector), so a permitted result is never
-lost to a top-k cut and a forbidden one is never seen.  Hybrid mode fuses the
-two rankings with a function from :data:`search.fusion.FUSIONS`.
+lost to a top-k cut and a forbidden one is never seen.  Each mode is a retriever
+(:mod:`search.retrieval`): lexical, semantic, and hybrid, their composition through a
+fusion from :data:`search.fusion.FUSIONS`; the searcher then applies the KM signals.
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ from search import signals
 from search.curation import Curation
 from search.facts import Facts, item_facts
 from search.feedback import FeedbackStore, Target, counted_votes
-from search.fusion import FUSIONS, fuse
+from search.fusion import FUSIONS
 from search.lexical import LexicalView
 from search.profiles import ProfileStore
 from search.query import ParsedQuery, Phrase, parse_query, words_query
 from search.querylog import QueryLog
+from search.retrieval import HybridRetriever, LexicalRetriever, Request, Retriever
 from search.scope import Scope
 from search.semantic import SemanticRetriever
 from search.snippets import highlights, snippet
@@ -48,7 +50,6 @@ log = logging.getLogger(__name__)
 
 MODES = ("lexical", "semantic", "hybrid")
 CANDIDATES = 100
-CONFIDENT_Z = 3.8
 
 
 _VECTORS: OrderedDict[tuple[str, Settings], _Shared] = OrderedDict()
@@ -188,6 +189,11 @@ class Searcher:
         # load_encoder is looked up here at each call (tests and the bench replace it)
         self.semantic = SemanticRetriever(settings, vectors,
                                           lambda: load_encoder(settings))
+        self.lexical = LexicalRetriever(self._lexical_view)
+        self.retrievers: dict[str, Retriever] = {
+            "lexical": self.lexical, "semantic": self.semantic,
+            "hybrid": HybridRetriever(self.lexical, self.semantic, settings.fusion,
+                                      self.semantic_weight, settings.semantic_weight)}
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -337,30 +343,17 @@ class Searcher:
         person, allowed = scope.viewer, scope.readable
         if not allowed or parsed.is_empty():
             return []
-        restriction = self._restriction_mask(parsed, person, allowed)
+        restriction = self._restriction_mask(parsed, scope)
         text = text_query(parsed, self.curation.synonym_table())
         if text is None:  # filters only: newest first
             ranked = self._newest(restriction, limit)
             return self._ranked_hits(ranked, parsed, {}, person, allowed, limit, rerank=False)
-        rankings: dict[str, list[tuple[int, float]]] = {}
-        if mode in ("lexical", "hybrid"):
-            rankings["lexical"] = self._lexical(text, restriction, allowed, CANDIDATES)
-        weight = self.semantic_weight(parsed.free_text())
-        if mode in ("semantic", "hybrid") and self.vectors is not None and len(self.vectors):
-            semantic_filter = self._semantic_mask(parsed, restriction, allowed)
-            semantic, confidence = self._semantic(parsed.free_text(), allowed, semantic_filter,
-                                                  CANDIDATES)
-            lonely = mode == "hybrid" and not rankings.get("lexical")
-            # no word matched: only a model that knows the language and is sure may answer
-            known = weight == self.settings.semantic_weight
-            confident = known and confidence >= CONFIDENT_Z
-            rankings["semantic"] = [] if lonely and not confident else semantic
-            if mode == "hybrid" and rankings["lexical"] and not known:
-                rankings["semantic"] = self._rescored(parsed.free_text(), rankings, allowed,
-                                                      semantic_filter)
-        fused = fuse(self.settings.fusion, rankings, weight) if rankings else []
-        return self._ranked_hits(fused, parsed, rankings, person, allowed, limit,
-                                 feedback_query=query if isinstance(query, str) else None)
+        passages = (self._semantic_mask(parsed, restriction, allowed)
+                    if mode != "lexical" and self.semantic.available else None)
+        found = self.retrievers[mode].retrieve(
+            Request(text, parsed.free_text(), allowed, restriction, passages, CANDIDATES))
+        return self._ranked_hits(found.ranking, parsed, dict(found.parts), person, allowed,
+                                 limit, feedback_query=query if isinstance(query, str) else None)
 
     def _record_search(self, scope: Scope, query: str, hits: list[Hit], mode: str) -> int:
         """See :meth:`Scope.record_search`."""
@@ -383,7 +376,7 @@ class Searcher:
         if text is None or not groups:
             return []
         mask = self._lexical_view().permitted(groups)
-        ranked = self._lexical(text, mask, groups, k)
+        ranked = self.lexical.ranking(text, mask, groups, k)
         items = self.catalog.items_by_rowid(rowid for rowid, _ in ranked)
         return [items[rowid] for rowid, _ in ranked if rowid in items]
 
@@ -407,27 +400,27 @@ class Searcher:
     def tuned_languages(self) -> frozenset[str]:
         return tuned_languages(self.settings)
 
-    def _filters(self, parsed: ParsedQuery, person: Person | None) -> wq.Query | None:
+    def _filters(self, parsed: ParsedQuery, scope: Scope) -> wq.Query | None:
+        """The query's filters (``group:`` and the like resolved among the groups the
+        scope may see), or None."""
         if not parsed.filters:
             return None
-        known = visible_groups(person, self.groups.values())
-        context = FilterContext([self.groups[g] for g in sorted(known)], self.people.values())
+        context = FilterContext([self.groups[g] for g in sorted(scope.visible)
+                                 if g in self.groups], self.people.values())
         return filter_query(parsed, context)
 
-    def _restriction(self, parsed: ParsedQuery, person: Person | None,
-                     allowed: frozenset[str]) -> wq.Query:
+    def _restriction(self, parsed: ParsedQuery, scope: Scope) -> wq.Query:
         """Permissions and the query's filters, as one unscored Whoosh query."""
-        permission = wq.Or([wq.Term("group", token) for token in sorted(allowed)])
-        filters = self._filters(parsed, person)
+        permission = wq.Or([wq.Term("group", token) for token in sorted(scope.readable)])
+        filters = self._filters(parsed, scope)
         return wq.And([permission, filters]) if filters is not None else permission
 
-    def _restriction_mask(self, parsed: ParsedQuery, person: Person | None,
-                          allowed: frozenset[str]) -> np.ndarray:
+    def _restriction_mask(self, parsed: ParsedQuery, scope: Scope) -> np.ndarray:
         """Permissions and the query's filters, as a mask over Whoosh document numbers
         (the permission part cached per set of readable groups and index segments)."""
         view = self._lexical_view()
-        mask = view.permitted(allowed)
-        filters = self._filters(parsed, person)
+        mask = view.permitted(scope.readable)
+        filters = self._filters(parsed, scope)
         return mask & view.matching(filters) if filters is not None else mask
 
     def _semantic_mask(self, parsed: ParsedQuery, restriction: np.ndarray,
@@ -452,18 +445,6 @@ class Searcher:
         rowids = view.column("rowid")[docs].astype(np.int64)
         return np.isin(self.vectors.owners, rowids)
 
-    def _lexical(self, text: wq.Query, restriction: np.ndarray | wq.Query,
-                 allowed: frozenset[str], k: int) -> list[tuple[int, float]]:
-        """The ``k`` best (rowid, BM25F score) among the documents ``restriction`` allows,
-        scored with statistics over what readers of ``allowed`` may see (never over the
-        rest of the index: scores and orders say nothing of unreadable content)."""
-        view = self._lexical_view()
-        mask = (view.matching(restriction) if isinstance(restriction, wq.Query)
-                else restriction)
-        rowids = view.column("rowid")
-        return [(int(rowids[doc]), score)
-                for doc, score in view.top(text, mask, k, view.collection(allowed))]
-
     def _newest(self, restriction: np.ndarray, k: int) -> list[tuple[int, float]]:
         view = self._lexical_view()
         docs = np.flatnonzero(restriction)
@@ -471,32 +452,6 @@ class Searcher:
         rowids = view.column("rowid")
         order = np.lexsort((rowids[docs], -created))[:k]
         return [(int(rowids[doc]), 0.0) for doc in docs[order]]
-
-    def _semantic(self, text: str, allowed: frozenset[str], restriction: np.ndarray | None,
-                  k: int) -> tuple[list[tuple[int, float]], float]:
-        """The ranking, and how far its best item stands out (in standard deviations)."""
-        return self.semantic.ranking(text, allowed, restriction, k)
-
-    def _rescored(self, text: str, rankings: dict[str, list[tuple[int, float]]],
-                  allowed: frozenset[str], restriction: np.ndarray | None
-                  ) -> list[tuple[int, float]]:
-        """The semantic ranking of hybrid search in a language the base model does not
-        know (a tuned one, or another): its neighbours and every lexical candidate, each
-        with its exact similarity, however far down the neighbour list it is (a lexical
-        match the model finds close counts as close, not as missing).
-
-        Measured in docs/tuning.md (fusion study): on PIAF it lets a tuned model's side
-        count (+0.007 nDCG@10 on both halves); in English, where the model is as strong
-        as BM25, the neighbours alone fused better with a tuned model, so it is not used."""
-        mask = self._group_mask(allowed) if restriction is None else restriction
-        scored = dict(rankings["semantic"])  # already exact (SemanticRetriever.ranking)
-        lexical = [rowid for rowid, _ in rankings["lexical"] if rowid not in scored]
-        scored.update(self.semantic.similarities(text, lexical, mask))
-        return sorted(scored.items(), key=lambda pair: (-pair[1], pair[0]))
-
-    def _group_mask(self, allowed: frozenset[str]) -> np.ndarray:
-        """Vector ids of the items in ``allowed`` groups (cached per set of groups)."""
-        return self.semantic.group_mask(allowed)
 
     # -- results -----------------------------------------------------------------------
 

@@ -45,10 +45,10 @@ def facet_counts(scope: Scope, query: str | ParsedQuery,
     """Counts per group, author, type, tag, language and year of the readable matches,
     and of the items ``also`` names (the hits a page shows: the semantic side's too)."""
     parsed = parse_query(query) if isinstance(query, str) else query
-    searcher, person, allowed = scope.searcher, scope.viewer, scope.readable
+    searcher, allowed = scope.searcher, scope.readable
     if not allowed or parsed.is_empty():
         return {name: [] for name in (*FACETS, "kind")}
-    docs = searcher._restriction_mask(parsed, person, allowed)
+    docs = searcher._restriction_mask(parsed, scope)
     text = text_query(parsed, searcher.curation.synonym_table())
     view = searcher._lexical_view()
     restriction = docs
@@ -173,16 +173,16 @@ def more_like_this(scope: Scope, item_id: str, limit: int = 10) -> list[Hit]:
     words = " ".join(dict.fromkeys(" ".join([item.title, *phrases]).split()))
     parsed = parse_query(" ".join(words.split()[:40]).replace('"', " ") or item.title)
     rankings = {}
-    restriction = searcher._restriction_mask(parsed, person, allowed)
+    restriction = searcher._restriction_mask(parsed, scope)
     text = text_query(parsed)
     if text is not None:
-        rankings["lexical"] = searcher._lexical(text, restriction, allowed, 50)
+        rankings["lexical"] = searcher.lexical.ranking(text, restriction, allowed, 50)
     vectors = searcher.vectors
     if vectors is not None and len(vectors):
         own = np.nonzero(vectors.owners == item.rowid)[0]
         if len(own):
             query_vector = vectors.vectors(own[:1])[0]
-            mask = searcher._group_mask(allowed)
+            mask = searcher.semantic.group_mask(allowed)
             rankings["semantic"] = [(r, s) for r, _, s in vectors.search(query_vector, 150, mask)]
     fused = fuse(searcher.settings.fusion, rankings, searcher.settings.semantic_weight)
     items = searcher.catalog.items_by_rowid(r for r, _ in fused)

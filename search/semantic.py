@@ -19,6 +19,7 @@ from core.settings import Settings
 from indexer import VectorIndex
 from indexer.embeddings import model_provenance
 from search.lexical import Lru
+from search.retrieval import Request, Retrieved
 
 BACKGROUND_Z = 2.5
 BACKGROUND_SIZE = 512
@@ -30,7 +31,10 @@ Ranking = list[tuple[int, float]]
 
 
 class SemanticRetriever:
-    """Permission-filtered nearest neighbours of a query over one vector index."""
+    """Permission-filtered nearest neighbours of a query over one vector index (a
+    :class:`~search.retrieval.Retriever`)."""
+
+    name = "semantic"
 
     def __init__(self, settings: Settings, vectors: VectorIndex | None,
                  encoder: Callable[[], Any]) -> None:
@@ -52,6 +56,26 @@ class SemanticRetriever:
         """Load the model and make its first (slow) call; compute the group codes."""
         if self.vectors is not None and len(self.vectors):
             self.encoder().encode(["warm up"])
+
+    @property
+    def available(self) -> bool:
+        """Whether there is a vector index with anything in it."""
+        return self.vectors is not None and len(self.vectors) > 0
+
+    def retrieve(self, request: Request) -> Retrieved:
+        """The nearest readable items of ``request`` (none without a vector index)."""
+        if not self.available:
+            return Retrieved([], {})
+        ranking, confidence = self.ranking(request.text, request.allowed, request.passages,
+                                           request.k)
+        return Retrieved(ranking, {self.name: ranking}, confidence)
+
+    def scored(self, request: Request, rowids: list[int]) -> dict[int, float]:
+        """The exact similarity of ``rowids`` to the request's text, among the passages
+        it allows (:meth:`similarities`)."""
+        mask = (self.group_mask(request.allowed) if request.passages is None
+                else request.passages)
+        return self.similarities(request.text, rowids, mask)
 
     def ranking(self, text: str, allowed: frozenset[str], restriction: np.ndarray | None,
                 k: int) -> tuple[Ranking, float]:

@@ -230,11 +230,11 @@ def test_cached_masks_are_per_set_of_readable_groups(tmp_path, config, fake):
 def _retrieved(searcher: Searcher, viewer: str) -> tuple[set[str], set[str]]:
     parsed, person = parse_query("kilo"), searcher._person(viewer)
     allowed = searcher.scope(person).readable
-    mask = searcher._restriction_mask(parsed, person, allowed)
+    mask = searcher._restriction_mask(parsed, searcher.scope(person))
     text = text_query(parsed)
     assert text is not None
-    lexical = [rowid for rowid, _ in searcher._lexical(text, mask, allowed, 10)]
-    semantic = [rowid for rowid, _ in searcher._semantic("kilo", allowed, None, 10)[0]]
+    lexical = [rowid for rowid, _ in searcher.lexical.ranking(text, mask, allowed, 10)]
+    semantic = [rowid for rowid, _ in searcher.semantic.ranking("kilo", allowed, None, 10)[0]]
     items = searcher.catalog.items_by_rowid(lexical + semantic)
     return {items[r].id for r in lexical}, {items[r].id for r in semantic}
 
@@ -318,12 +318,11 @@ def test_facet_counts_equal_whooshs(tmp_path, config, fake):
         for query, viewer in [("alpha", "p-ann"), ("bravo -charlie", "p-eve"),
                               ("tag:sap", "p-bob"), ("delta OR echo group:g-open", "p-ann")]:
             parsed, person = parse_query(query), searcher._person(viewer)
-            allowed = searcher.scope(person).readable
             text = text_query(parsed) or wq.Every()
             facets = {name: sorting.FieldFacet(field, allow_overlap=(field == "tags"),
                                                maptype=sorting.Count)
                       for name, field in FACETS.items()}
-            restriction = searcher._restriction(parsed, person, allowed)
+            restriction = searcher._restriction(parsed, searcher.scope(person))
             # Whoosh's AndNot can keep an excluded document: compare on the positive part
             if isinstance(text, wq.AndNot):
                 text = wq.And([text.a, wq.Not(text.b)])
