@@ -9,7 +9,6 @@ second evaluation of a set reuses its catalog and embedding cache: seconds.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import logging
@@ -25,6 +24,8 @@ from core.records import Group, Person, Post, Record, record_to_dict
 from core.settings import DEFAULT_MODEL, Settings
 from indexer import index_sources, rebuild
 from indexer.embeddings import embedding_key
+from search.beir import jsonl_lines as _jsonl  # noqa: F401 (callers read it here)
+from search.beir import query_split, read_qrels
 from search.engine import MODES, Searcher
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,6 @@ METRICS = ("ndcg@10", "mrr@10", "recall@100")
 _DATE = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
-
-
 def beir_records(folder: Path, lang: str | None) -> Iterator[Record]:
     """The corpus as records: one open group, one reader, one post per document."""
     yield Group(id=GROUP, name="BEIR corpus", visibility="open")
@@ -51,14 +45,6 @@ def beir_records(folder: Path, lang: str | None) -> Iterator[Record]:
         yield Post(id=f"beir:{doc['_id']}", author=None, created=_DATE, group=GROUP,
                    kind="article", title=doc.get("title") or "", body=doc.get("text") or "",
                    lang=lang)
-
-
-def read_qrels(folder: Path) -> dict[str, dict[str, int]]:
-    qrels: dict[str, dict[str, int]] = {}
-    with open(folder / "qrels" / "test.tsv", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            qrels.setdefault(row["query-id"], {})[f"beir:{row['corpus-id']}"] = int(row["score"])
-    return qrels
 
 
 def default_work_dir(folder: Path, lang: str | None, model: str = DEFAULT_MODEL) -> Path:
@@ -87,10 +73,8 @@ def evaluate_beir(settings: Settings, folder: Path, mode: str = "hybrid",
                   lang: str | None = None, progress: bool = False,
                   split: str | None = None) -> dict[str, Any]:
     """Index ``folder`` into ``settings.data_dir`` if needed, run its queries (or those of
-    one half, see :func:`search.pairs.query_split`), score them."""
+    one half, see :func:`search.beir.query_split`), score them."""
     from ranx import Qrels, Run, evaluate
-
-    from search.pairs import query_split
 
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r} (valid: {', '.join(MODES)})")

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -33,6 +31,7 @@ from core.errors import ConfigError
 from core.records import COMPANY_FEED, Problem
 from indexer.analysis import detect_language
 from indexer.catalog import Catalog, Item
+from search.beir import SPLITS, jsonl_lines, query_split, read_qrels
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +44,6 @@ PASSAGE_WORDS = 180  # about the model's 256-token window
 PASSAGES_PER_DOCUMENT = 3
 MIN_DISTINCT_CLICKERS = 2
 MAX_POSITIVE_CHARS = 2000
-SPLITS = ("even", "odd")
-_ARTICLE = re.compile(r"a(\d+)p\d+")
 
 
 @dataclass(frozen=True)
@@ -158,20 +155,8 @@ def _click_pairs(path: Path, by_id: dict[str, Item]) -> list[Pair]:
 # -- given from outside ------------------------------------------------------------------------
 
 
-def query_split(query_id: str, relevant: Iterable[str]) -> str:
-    """Which half of a BEIR set a query belongs to: by article for PIAF-style document
-    ids (``a12p3``: article 12), so the halves never share a document, else by query id;
-    a CRC-32 of the article or id decides (development sets may hold, say, only
-    even-numbered articles, so no parity of the number itself)."""
-    articles = sorted({m.group(1) for d in relevant if (m := _ARTICLE.fullmatch(d))})
-    key = f"article {articles[0]}" if articles else f"query {query_id}"
-    return SPLITS[zlib.crc32(key.encode()) % 2]
-
-
 def beir_pairs(folder: Path, split: str | None = None) -> list[Pair]:
     """A BEIR folder's judged (query, relevant document) pairs, or those of one half."""
-    from search.evaluate import _jsonl, read_qrels
-
     if split is not None and split not in SPLITS:
         raise ValueError(f"unknown split {split!r} (valid: {', '.join(SPLITS)})")
     for name in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv"):
@@ -181,9 +166,9 @@ def beir_pairs(folder: Path, split: str | None = None) -> list[Pair]:
              for q, docs in read_qrels(folder).items()}
     wanted = {d for docs in qrels.values() for d in docs}
     corpus = {doc["_id"]: _passage(doc.get("title") or "", doc.get("text") or "")
-              for doc in _jsonl(folder / "corpus.jsonl") if doc["_id"] in wanted}
+              for doc in jsonl_lines(folder / "corpus.jsonl") if doc["_id"] in wanted}
     pairs = []
-    for query in _jsonl(folder / "queries.jsonl"):
+    for query in jsonl_lines(folder / "queries.jsonl"):
         relevant = qrels.get(query["_id"], {})
         if not relevant or (split and query_split(query["_id"], relevant) != split):
             continue

@@ -20,7 +20,6 @@ LAYERS = ("core", "indexer", "search", "expertise", "notify", "web", "quisait")
 KNOWN_CYCLES = [
     {"indexer.french_phrases", "indexer.french_words", "indexer.keyphrases"},
     {"indexer.embeddings", "indexer.onnx_encoder"},
-    {"search.evaluate", "search.pairs"},
     {"web.auth", "web.errors", "web.observability", "web.ratelimit"},
     {"web.audit", "web.schema"},
     {"quisait.backup_cli", "quisait.cli", "quisait.expertise_cli", "quisait.feeds_cli",
