@@ -52,13 +52,22 @@ def bounded() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def apps(sample_index: Path, tmp_path_factory: pytest.TempPathFactory
+def hold_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where a replica holds the one call given ``HOLD_WORD`` (the killed-replica test)."""
+    return tmp_path_factory.mktemp("ray-hold")
+
+
+@pytest.fixture(scope="module")
+def apps(sample_index: Path, tmp_path_factory: pytest.TempPathFactory, hold_folder: Path
          ) -> Iterator[dict[str, Flask]]:
     """The same data folder served locally and by 2 replicas; Ray stopped at the end."""
+    from web.replicas import HOLD_ENV
+
     settings = copy_settings(sample_index, tmp_path_factory.mktemp("ray-serving") / "data",
                              search_rate=0.0)
     local = create_app(settings)
-    with deadline(150):
+    with deadline(150), pytest.MonkeyPatch.context() as env:
+        env.setenv(HOLD_ENV, str(hold_folder))  # passed to the replicas when they deploy
         remote = create_app(settings.replace(serving="ray", replicas=2))
     try:
         yield {"local": local, "ray": remote}
@@ -247,24 +256,33 @@ def test_a_posted_record_is_found_by_every_replica_at_once(apps: dict[str, Flask
     assert len(seen) == 2 and all(len(m) == len(expected) for m in seen.values()), seen
 
 
+def held_call(folder: Path) -> dict[str, str]:
+    """Which replica holds the marked call (``Replica._held``), once it holds it."""
+    started = time.monotonic()
+    while not (folder / "held").exists():
+        assert time.monotonic() - started < 30, "no replica held the marked call in 30 s"
+        time.sleep(0.05)
+    return json.loads((folder / "held").read_text())
+
+
 def test_a_killed_replica_is_replaced_and_no_request_fails(
-        apps: dict[str, Flask], caplog: pytest.LogCaptureFixture) -> None:
+        apps: dict[str, Flask], hold_folder: Path, caplog: pytest.LogCaptureFixture) -> None:
     import ray
     from ray import serve
+    from ray.serve.schema import ReplicaState
 
     from tests.hashing import SLOW_SECONDS, SLOW_WORD
-    from web.replicas import DEPLOYMENT
+    from web.replicas import DEPLOYMENT, HOLD_WORD
 
     app, before = pool(apps).replicas.app, replica_names(apps)
-    victim = next(a for a in ray.util.list_named_actors(all_namespaces=True)
-                  if a["name"].startswith(f"SERVE_REPLICA::{app}#{DEPLOYMENT}#"))
     token = token_for(apps["ray"], "p-julien")
     statuses: list[int] = []
+    answered: dict[str, Any] = {}
     stop = threading.Event()
 
     def load(client_number: int) -> None:
         # each query is new (not in the query-vector cache) and takes SLOW_SECONDS to
-        # encode on its replica: with 4 clients over 2 replicas, each has some in flight
+        # encode on its replica: both replicas are busy while one dies and is replaced
         client, sent = apps["ray"].test_client(), 0
         while not stop.is_set():
             query = f"{SLOW_WORD} {client_number} {sent}"
@@ -273,26 +291,40 @@ def test_a_killed_replica_is_replaced_and_no_request_fails(
             statuses.append(response.status_code)
             sent += 1
 
+    def held() -> None:  # waits on whichever replica it reaches until that one is killed
+        hits = pool(apps).get().search(HOLD_WORD, "p-julien", mode="lexical")
+        answered.update(hits=hits, replica=pool(apps).last_replica())
+
     threads = [threading.Thread(target=load, args=(n,)) for n in range(4)]
+    threads.append(threading.Thread(target=held))
     with caplog.at_level(logging.WARNING, logger="web.replicas"):
-        for thread in threads:
-            thread.start()
-        time.sleep(SLOW_SECONDS / 2)
-        ray.kill(ray.get_actor(victim["name"], namespace=victim["namespace"]), no_restart=True)
-        time.sleep(2 * SLOW_SECONDS)
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=60)
+        try:
+            for thread in threads:
+                thread.start()
+            victim = held_call(hold_folder)
+            actor = next(a for a in ray.util.list_named_actors(all_namespaces=True)
+                         if a["name"] == victim["actor"])
+            assert actor["name"].startswith(f"SERVE_REPLICA::{app}#{DEPLOYMENT}#"), victim
+            ray.kill(ray.get_actor(actor["name"], namespace=actor["namespace"]), no_restart=True)
+            threads[-1].join(timeout=30)  # its retry, on the other replica
+            time.sleep(SLOW_SECONDS)  # the load goes on while the replacement starts
+        finally:
+            stop.set()
+            (hold_folder / "released").touch()  # after the kill: the victim cannot answer
+            for thread in threads:
+                thread.join(timeout=60)
     assert statuses and set(statuses) == {200}, statuses
+    assert answered.get("hits") == [] and answered["replica"] != victim["replica"], \
+        (answered, victim)  # answered, by another replica
     retried = [r for r in caplog.records if "retrying once" in r.getMessage()]
-    assert retried, "no request was in flight on the killed replica (nothing retried)"
+    assert retried, "the held call was answered without a retry"
     started = time.monotonic()
     while time.monotonic() - started < 60:  # Serve starts a replacement
         states = serve.status().applications[app].deployments[DEPLOYMENT].replica_states
-        if states.get("RUNNING") == 2 and len(after := replica_names(apps)) == 2 \
+        if states.get(ReplicaState.RUNNING) == 2 and len(after := replica_names(apps)) == 2 \
                 and after != before:
             break
         time.sleep(1)
     else:
         pytest.fail(f"no replacement replica within 60 s: {states}")
-    assert len(after & before) == 1  # one survivor, one new replica
+    assert after & before == before - {victim["replica"]} and len(after - before) == 1

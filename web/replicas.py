@@ -21,9 +21,12 @@ from __future__ import annotations
 import asyncio
 import atexit
 import hashlib
+import json
 import logging
 import os
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -53,6 +56,11 @@ REPLICA_CALLS = 4  # calls a replica runs at once (its threads, each with its Se
 HEALTH_CHECK_SECONDS = 2.0  # how soon a hung replica is noticed (a dead one: at once)
 CALL_SECONDS = 60.0
 LOCAL_OBJECT_STORE = 128 * 1024 * 1024  # calls and answers are small
+# Test-only (unset in production): a folder where one replica call whose arguments hold
+# HOLD_WORD waits, so that a test knows a call is in flight on the replica it kills.  Not
+# QUISAIT_-prefixed: it is no setting, and the web process passes it on only if it is set.
+HOLD_ENV = "TEST_QUISAIT_REPLICA_HOLD"
+HOLD_WORD = "quisaitheldcall"
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,7 @@ class Replica:
         self.pool = SearcherPool(settings)
         self.threads = ThreadPoolExecutor(REPLICA_CALLS, thread_name_prefix="replica")
         self.opened: set[int] = set()  # the Searchers calls ran on (ids: they are kept)
+        self.hold = os.environ.get(HOLD_ENV) or None  # test-only; see _held
         try:  # load the model and the vector index before the first call
             self.threads.submit(self.pool.finder).result()
         except QuisaitError as exc:  # not indexed yet: calls answer 503 until it is
@@ -120,6 +129,8 @@ class Replica:
 
     def _run(self, target: str, method: str, args: tuple[Any, ...],
              kwargs: dict[str, Any]) -> Reply:
+        if self.hold is not None:
+            self._held(self.hold, [*args, *kwargs.values()])
         try:
             searcher = self.pool.get()
             if target == "scope":  # the first argument is the viewer's id
@@ -135,6 +146,28 @@ class Replica:
     def whoami(self) -> dict[str, Any]:
         """``pid@node`` of this replica, and how many Searchers its calls have used."""
         return {"replica": self.name, "searchers": len(self.opened)}
+
+    def _held(self, folder: str, values: list[Any]) -> None:
+        """Test-only (with ``HOLD_ENV`` set): the first call given ``HOLD_WORD`` in this
+        folder writes ``held`` (which replica it runs on, no call data) and waits until
+        ``released`` exists (at most ``CALL_SECONDS``); later calls (its retry) go on."""
+        if not any(isinstance(value, str) and HOLD_WORD in value for value in values):
+            return
+        import ray
+
+        where = {"replica": self.name, "actor": ray.get_runtime_context().get_actor_name()}
+        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False) as draft:
+            json.dump(where, draft)
+        try:
+            os.link(draft.name, os.path.join(folder, "held"))  # fails if a call holds it
+        except FileExistsError:
+            return
+        finally:
+            os.unlink(draft.name)
+        log.warning("replica %s holds a marked call (%s is set: test only)", self.name, HOLD_ENV)
+        released, ends = os.path.join(folder, "released"), time.monotonic() + CALL_SECONDS
+        while not os.path.exists(released) and time.monotonic() < ends:
+            time.sleep(0.05)
 
 
 def _inter_deployment_server_on_loopback() -> None:
@@ -398,5 +431,6 @@ def _ray_session(address: str) -> Iterator[bool]:
 
 def _replica_env() -> dict[str, str]:
     """The replicas import this project from where this process does (same path on every
-    node, like the data folder)."""
-    return project_path_env()
+    node, like the data folder); ``HOLD_ENV`` goes with it only if a test set it."""
+    hold = os.environ.get(HOLD_ENV)
+    return {**project_path_env(), **({HOLD_ENV: hold} if hold else {})}
