@@ -37,6 +37,7 @@ class Settings:
     hnsw_threshold: int = 100_000
     max_chunks: int = 64
     passage_tokens: int = 0
+    passage_tokens_by_language: str = ""  # "en:128,fr:0"; measured: docs/tuning.md
     keyphrases: bool = True
     fusion: str = "weighted"
     semantic_weight: float = 0.5
@@ -102,6 +103,7 @@ class Settings:
                 raise ConfigError(f"{name} must be 0 (no limit) or more")
         if self.passage_tokens and not 16 <= self.passage_tokens <= 4096:
             raise ConfigError("passage_tokens must be 0 (the model's window) or 16 to 4096")
+        self.passage_windows()  # raises on a malformed list
         if self.trusted_proxies < 0:
             raise ConfigError("trusted_proxies must be 0 (none) or more")
         if not self.session_lifetime_hours > 0:
@@ -111,6 +113,19 @@ class Settings:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1")
         self._check_notify()
+
+    def passage_windows(self) -> dict[str, int]:
+        """``passage_tokens_by_language`` as language -> tokens (0: the model's window);
+        languages not named use ``passage_tokens``."""
+        windows: dict[str, int] = {}
+        for entry in filter(None, (e.strip() for e in self.passage_tokens_by_language.split(","))):
+            language, _, tokens = entry.partition(":")
+            if not language.strip() or not tokens.strip().isdigit() or not (
+                    int(tokens) == 0 or 16 <= int(tokens) <= 4096):
+                raise ConfigError(f"passage_tokens_by_language: {entry!r} is not "
+                                  "language:tokens (tokens 0, or 16 to 4096), as in en:128")
+            windows[language.strip()] = int(tokens)
+        return windows
 
     def _check_notify(self) -> None:
         if not 1 <= self.smtp_port <= 65535:

@@ -303,7 +303,7 @@ def _missing_passages(catalog: Catalog, encoder: Any, since: int,
     seen: set[str] = set()
     for items in _chunked(catalog.changed_items(since, target), BATCH_ITEMS):
         texts = {text_digest(chunk.text): chunk.text for item in items if not item.deleted
-                 for chunk in encoder.chunks(item.title, item.text)}
+                 for chunk in encoder.chunks(item.title, item.text, item.lang)}
         fresh = [digest for digest in texts if digest not in seen]
         seen.update(fresh)
         cached = catalog.cached_vectors(encoder.name, fresh)

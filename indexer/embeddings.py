@@ -144,8 +144,10 @@ class Encoder:
             raise ConfigError(f"cannot load embedding model {settings.embedding_model!r} "
                               f"({self.backend}): {exc}") from None
         self.dimension: int = self.model.dimension
-        # passages shorter than the model's window, if asked (never longer)
+        # passages shorter than the model's window, if asked (never longer), by language
         self.window: int = min(self.model.window, settings.passage_tokens or self.model.window)
+        self.windows = {language: min(self.model.window, tokens or self.model.window)
+                        for language, tokens in settings.passage_windows().items()}
         self.tokenizer = self.model.tokenizer
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -154,11 +156,14 @@ class Encoder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.asarray(self.model.encode(texts), dtype=np.float32)
 
-    def chunks(self, title: str, text: str) -> list[Chunk]:
-        """Passages of ``text`` that fit the model's window with the title kept in each."""
+    def chunks(self, title: str, text: str, language: str | None = None) -> list[Chunk]:
+        """Passages of ``text`` that fit the window (the model's, ``passage_tokens``, or
+        the one ``passage_tokens_by_language`` gives ``language``) with the title kept
+        in each."""
         title = title.strip()
         title_ids = self._token_offsets(title)[:TITLE_TOKENS] if title else []
-        room = max(16, self.window - 2 - len(title_ids) - 1)
+        window = self.windows.get(language or "", self.window)
+        room = max(16, window - 2 - len(title_ids) - 1)
         offsets = self._token_offsets(text)
         if not offsets:
             return [Chunk(0, title, 0, 0)] if title else []

@@ -187,6 +187,8 @@ class VectorIndex:
         folder.mkdir(parents=True, exist_ok=True)
         expected = {"model": embedding_key(settings), "chunking_version": CHUNKING_VERSION,
                     "max_chunks": settings.max_chunks, "storage_format": STORAGE_FORMAT}
+        if settings.passage_windows():  # older indexes have none: the same as no windows
+            expected["passage_windows"] = settings.passage_windows()
         params_path = folder / "params.json"
         if params_path.exists() or any(folder.glob("*.np[zy]")) or any(folder.glob("*.f32")):
             check_params(folder, expected, what="vector index")
@@ -375,7 +377,8 @@ class VectorIndex:
                progress: object | None) -> int:
         self.remove({item.rowid for item in items})
         live = [item for item in items if not item.deleted]
-        chunked = [(item, encoder.chunks(item.title, item.text)) for item in live]
+        chunked = [(item, encoder.chunks(item.title, item.text, item.lang))
+                   for item in live]
         texts = [chunk.text for _, chunks in chunked for chunk in chunks]
         vectors = self._vectors_for(texts, catalog, encoder)
         owners = [item.rowid for item, chunks in chunked for _ in chunks]
