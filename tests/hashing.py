@@ -41,7 +41,7 @@ class HashingEncoder:
             out[row] /= norm if norm else 1.0
         return out
 
-    def chunks(self, title: str, text: str) -> list[Chunk]:
+    def chunks(self, title: str, text: str, language: str | None = None) -> list[Chunk]:
         words = text.split()
         if not words:
             return [Chunk(0, title, 0, 0)] if title else []
