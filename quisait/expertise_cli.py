@@ -140,7 +140,7 @@ def route_command(ctx: click.Context, text: str | None, post: str | None, viewer
               help="Data folder kept between runs (default var/eval/experts-<site>).")
 @click.option("--tune", is_flag=True,
               help="First tune the encoder on the history's pairs (before the split only).")
-@click.option("--tune-epochs", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--tune-epochs", default=3, show_default=True, type=click.IntRange(min=1))
 @click.option("--tune-minutes", type=click.FloatRange(min=0.1), help="Time budget of tuning.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context

@@ -39,11 +39,13 @@ BEIR_WORK = Path("var") / "tune"
 @click.option("--no-hard-negatives", is_flag=True, help="In-batch negatives only.")
 @click.option("--detached-negatives", is_flag=True,
               help="Encode hard negatives without gradients (faster; see README).")
-@click.option("--epochs", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--epochs", default=3, show_default=True, type=click.IntRange(min=1),
+              help="At most this many; an epoch is kept only if validation improves.")
 @click.option("--max-minutes", type=click.FloatRange(min=0.1), help="Stop training after this.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=2))
-@click.option("--max-tokens", default=256, show_default=True, type=click.IntRange(min=16),
-              help="Training window (128 trains about three times faster; see README).")
+@click.option("--max-tokens", default=128, show_default=True, type=click.IntRange(min=16),
+              help="Training window (the packaged model was trained on 128; the saved "
+                   "model keeps the base's window for indexing; see README).")
 @click.option("--learning-rate", default=5e-5, show_default=True, type=float)
 @click.option("--force", is_flag=True, help="Replace a non-empty --out folder.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")

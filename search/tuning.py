@@ -46,14 +46,14 @@ VALIDATION_K = 10
 class TuneOptions:
     """How to train: epochs and time budget, batch, learning rate, validation slice."""
 
-    epochs: int = 1
+    epochs: int = 3
     max_minutes: float | None = None
     batch_size: int = 32
     learning_rate: float = 5e-5
     warmup_share: float = 0.1
     validation_share: float = 0.1
     max_validation_queries: int = 300
-    max_seq_length: int = 256
+    max_seq_length: int = 128
     seed: int = 0
     detached_negatives: bool = False  # see _step
 
