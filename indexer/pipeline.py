@@ -227,7 +227,7 @@ def _update_vectors(settings: Settings, catalog: Catalog, report: IndexReport,
         report.vector_changes = index.catch_up(catalog, lambda: load_encoder(settings), bar)
 
 
-_ENCODERS: dict[tuple[str, str, int, int, int], Any] = {}
+_ENCODERS: dict[tuple[Any, ...], Any] = {}
 
 
 def load_encoder(settings: Settings) -> Any:
@@ -235,7 +235,8 @@ def load_encoder(settings: Settings) -> Any:
     from indexer.embeddings import Encoder
 
     key = (settings.embedding_model, settings.encoder_backend, settings.batch_size,
-           settings.threads, settings.max_chunks)
+           settings.threads, settings.max_chunks, settings.passage_tokens,
+           settings.passage_tokens_by_language)  # everything Encoder reads
     if key not in _ENCODERS:
         _ENCODERS[key] = Encoder(settings)
     return _ENCODERS[key]

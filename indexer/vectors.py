@@ -187,8 +187,9 @@ class VectorIndex:
         folder.mkdir(parents=True, exist_ok=True)
         expected = {"model": embedding_key(settings), "chunking_version": CHUNKING_VERSION,
                     "max_chunks": settings.max_chunks, "storage_format": STORAGE_FORMAT}
-        if settings.passage_windows():  # older indexes have none: the same as no windows
-            expected["passage_windows"] = settings.passage_windows()
+        windows = settings.passage_windows()
+        if windows:  # older indexes have none: the same as no windows
+            expected["passage_windows"] = windows
         params_path = folder / "params.json"
         if params_path.exists() or any(folder.glob("*.np[zy]")) or any(folder.glob("*.f32")):
             check_params(folder, expected, what="vector index")

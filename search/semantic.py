@@ -18,6 +18,7 @@ import numpy as np
 from core.settings import Settings
 from indexer import VectorIndex
 from indexer.embeddings import model_provenance
+from search.fusion import Ranking
 from search.lexical import Lru
 from search.retrieval import Request, Retrieved
 
@@ -26,8 +27,6 @@ BACKGROUND_SIZE = 512
 BACKGROUND_MIN = 50
 QUERY_VECTORS_KEPT = 512  # repeated queries (paging, popular searches) skip the encoder
 MASKS_KEPT = 256  # vector masks and background samples, per set of readable groups
-
-Ranking = list[tuple[int, float]]
 
 
 class SemanticRetriever:
@@ -73,9 +72,8 @@ class SemanticRetriever:
     def scored(self, request: Request, rowids: list[int]) -> dict[int, float]:
         """The exact similarity of ``rowids`` to the request's text, among the passages
         it allows (:meth:`similarities`)."""
-        mask = (self.group_mask(request.allowed) if request.passages is None
-                else request.passages)
-        return self.similarities(request.text, rowids, mask)
+        return self.similarities(request.text, rowids,
+                                 self._mask(request.allowed, request.passages))
 
     def ranking(self, text: str, allowed: frozenset[str], restriction: np.ndarray | None,
                 k: int) -> tuple[Ranking, float]:
@@ -86,7 +84,7 @@ class SemanticRetriever:
         if not text.strip():
             return [], 0.0
         vector = self.query_vector(text)
-        mask = self.group_mask(allowed) if restriction is None else restriction
+        mask = self._mask(allowed, restriction)
         best: dict[int, float] = {}
         background = self._background(vector, mask, allowed if restriction is None else None)
         # a neighbour must pass the floor and stand out from the background
@@ -176,6 +174,11 @@ class SemanticRetriever:
         chosen = np.random.default_rng(0).choice(permitted, min(BACKGROUND_SIZE,
                                                                 len(permitted)), replace=False)
         return chosen.astype(np.int64)
+
+    def _mask(self, allowed: frozenset[str], restriction: np.ndarray | None) -> np.ndarray:
+        """The vector ids a search may return: ``restriction`` when filters apply, else
+        those of the ``allowed`` groups."""
+        return self.group_mask(allowed) if restriction is None else restriction
 
     def group_mask(self, allowed: frozenset[str]) -> np.ndarray:
         """Vector ids of the items in ``allowed`` groups (cached per set of groups and

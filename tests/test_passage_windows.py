@@ -13,10 +13,10 @@ LONG = " ".join(f"Sentence number {n} says something about vaccines and trials."
 
 @pytest.fixture(scope="module")
 def encoders(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, object]:
-    from indexer.embeddings import Encoder
+    from indexer import load_encoder  # once per process and settings: windows included
 
     base = Settings(data_dir=tmp_path_factory.mktemp("windows"), encoder_backend="torch")
-    return Encoder(base), Encoder(base.replace(passage_tokens_by_language="en:128,de:0"))
+    return load_encoder(base), load_encoder(base.replace(passage_tokens_by_language="en:128,de:0"))
 
 
 def _tokens(encoder: object, text: str) -> int:

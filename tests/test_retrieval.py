@@ -13,18 +13,15 @@ import numpy as np
 import pytest
 
 from core.settings import Settings
-from search import Searcher
+from search import MODES, Searcher
 from search.fusion import fuse
 from search.query import parse_query
 from search.retrieval import (
     CONFIDENT_Z,
     HybridRetriever,
-    LexicalRetriever,
     Request,
     Retrieved,
-    Retriever,
 )
-from search.semantic import SemanticRetriever
 from search.translate import text_query
 
 KNOWN, OTHER = 0.5, 0.2
@@ -55,12 +52,6 @@ def _request(text: str = "q") -> Request:
 def _hybrid(lexical: _Stub, semantic: _Stub, weight: float = KNOWN) -> HybridRetriever:
     return HybridRetriever(lexical, semantic, "rrf", lambda _: weight,  # type: ignore[arg-type]
                            KNOWN)
-
-
-def test_every_retriever_has_the_one_interface():
-    for kind in (LexicalRetriever, SemanticRetriever, HybridRetriever):
-        assert isinstance(kind.name, str) and callable(kind.retrieve)
-    assert Retriever.__name__ == "Retriever"
 
 
 def test_the_hybrid_fuses_both_sides_and_keeps_them_as_parts():
@@ -105,6 +96,13 @@ def test_in_another_language_every_lexical_candidate_gets_its_exact_similarity()
 def test_the_searchers_hybrid_is_its_two_retrievers_fused(sample_index):
     settings = Settings(data_dir=sample_index, embedding_model="test")
     with Searcher.open(settings) as searcher:
+        # one retriever per mode, each named after it, and the hybrid made of the other two
+        assert {mode: r.name for mode, r in searcher.retrievers.items()} == {
+            mode: mode for mode in MODES}
+        hybrid_retriever = searcher.retrievers["hybrid"]
+        assert isinstance(hybrid_retriever, HybridRetriever)
+        assert (hybrid_retriever.lexical, hybrid_retriever.semantic) == (
+            searcher.retrievers["lexical"], searcher.retrievers["semantic"])
         scope = searcher.scope("p-julien")
         for query in ("notes de frais", "python migration", "parking", "expense report"):
             parsed = parse_query(query)
