@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from core.settings import load_settings  # noqa: E402
 from search import Searcher, answers  # noqa: E402
-from search.evaluate import READER, _jsonl, index_beir  # noqa: E402
+from search.beir import jsonl_lines  # noqa: E402
+from search.evaluate import READER, index_beir  # noqa: E402
 from search.sentences import split_sentences  # noqa: E402
 
 GOAL_MS = 30.0
@@ -81,7 +82,7 @@ def measure(searcher: Searcher, questions: list[str], mode: str) -> dict[str, An
 
 def splitting(folder: Path, with_spacy: bool) -> dict[str, Any]:
     """Per-paragraph cost of the rule-based splitter (and of spaCy's, if asked)."""
-    texts = [doc.get("text") or "" for doc in _jsonl(folder / "corpus.jsonl")]
+    texts = [doc.get("text") or "" for doc in jsonl_lines(folder / "corpus.jsonl")]
     out: dict[str, Any] = {"paragraphs": len(texts)}
     timings = []
     for text in texts:
@@ -118,7 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = replace(load_settings(), data_dir=args.work_dir)
     index_beir(settings, args.beir, None, progress=False)
-    questions = [q["text"] for q in _jsonl(args.beir / "queries.jsonl")][:args.questions]
+    questions = [q["text"] for q in jsonl_lines(args.beir / "queries.jsonl")][:args.questions]
     with Searcher.open(settings) as searcher:
         scope = searcher.scope(READER)
         for question in questions[:20]:  # warm the analysers and caches, as a server is

@@ -52,21 +52,19 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
-    from indexer import VectorIndex, load_encoder
     from indexer.vectors import EXACT_SUBSET
     from search import Searcher
 
     work_dir = Path(args.work_dir)
-    settings = bench_settings(work_dir)
-    index = VectorIndex.open(work_dir / "vectors", settings)
-    if index.kind != "hnsw":
-        raise SystemExit(f"{work_dir}: its vector index is {index.kind}, not hnsw")
+    # the searcher's own vector index and encoder; its scopes say what each viewer reads
+    searcher = Searcher.open(bench_settings(work_dir))
+    index, encoder = searcher.vectors, searcher.semantic.encoder()
+    if index is None or index.kind != "hnsw":
+        raise SystemExit(f"{work_dir}: its vector index is not hnsw")
     matrix = index.vectors(np.arange(index.rows))
-    searcher = Searcher.open(settings)  # whose scopes say what each viewer may read
     rng = random.Random(args.seed)
     queries = draw_queries(rng, args.queries)
     pools = {k: v for k, v in viewer_pools(work_dir).items() if v and k != "unknown"}
-    encoder = load_encoder(settings)
     recalls: dict[str, list[float]] = {kind: [] for kind in pools}
     walked = 0
     for number, query in enumerate(queries):

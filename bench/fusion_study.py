@@ -29,7 +29,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.settings import load_settings  # noqa: E402
-from search.evaluate import READER, _jsonl, eval_settings, index_beir, read_qrels  # noqa: E402
+from search.beir import jsonl_lines, of_split, read_qrels  # noqa: E402
+from search.evaluate import READER, eval_settings, index_beir  # noqa: E402
 from search.query import parse_query  # noqa: E402
 from search.translate import text_query  # noqa: E402
 
@@ -39,16 +40,13 @@ Ranking = list[tuple[str, float]]
 
 def dump(args: argparse.Namespace) -> None:
     from search.engine import Searcher
-    from search.pairs import query_split
 
     folder = Path(args.beir)
     settings = eval_settings(load_settings(), folder, None, None)
     index_beir(settings, folder, None, progress=False)
-    qrels = read_qrels(folder)
-    if args.split:
-        qrels = {q: docs for q, docs in qrels.items()
-                 if query_split(q, (d.removeprefix("beir:") for d in docs)) == args.split}
-    queries = {q["_id"]: q["text"] for q in _jsonl(folder / "queries.jsonl") if q["_id"] in qrels}
+    qrels = of_split(read_qrels(folder), args.split or None)
+    queries = {q["_id"]: q["text"] for q in jsonl_lines(folder / "queries.jsonl")
+               if q["_id"] in qrels}
     out: dict[str, object] = {"set": folder.name, "split": args.split or "all",
                               "model": settings.embedding_model, "qrels": qrels, "queries": {}}
     with Searcher.open(settings) as searcher:
@@ -225,15 +223,12 @@ def ndcg(dumped: dict, scorer: Callable[[dict], dict[str, float]]) -> float:
 
 
 def score(args: argparse.Namespace) -> None:
-    from search.pairs import query_split
-
     dumps = {}
     for path in args.dumps:
         name, _, split = path.partition(":")  # file.json:even keeps one half of a full dump
         dumped = json.loads(Path(name).read_text())
         if split:
-            dumped["qrels"] = {q: docs for q, docs in dumped["qrels"].items() if query_split(
-                q, (d.removeprefix("beir:") for d in docs)) == split}
+            dumped["qrels"] = of_split(dumped["qrels"], split)
             dumped["queries"] = {q: e for q, e in dumped["queries"].items()
                                  if q in dumped["qrels"]}
         dumps[Path(name).stem + (f":{split}" if split else "")] = dumped

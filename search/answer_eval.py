@@ -26,8 +26,9 @@ import numpy as np
 from core.errors import ConfigError
 from core.settings import Settings
 from search import answers
+from search.beir import jsonl_lines, of_split, read_qrels
 from search.engine import MODES, Searcher
-from search.evaluate import READER, _jsonl, index_beir, read_qrels
+from search.evaluate import READER, index_beir
 
 FEATURES = ("overlap", "context", "after", "prefixes", "grams", "relative", "follows",
             "length", "new_words", "position", "passage", "encoder", "rank", "retrieval",
@@ -53,18 +54,14 @@ def contains_gold(sentence: str, gold: list[str]) -> bool:
 
 def _questions(folder: Path, split: str | None) -> tuple[dict[str, str], dict[str, list[str]],
                                                           dict[str, dict[str, int]]]:
-    from search.pairs import query_split
-
     for name in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv", "answers.jsonl"):
         if not (folder / name).is_file():
             raise ConfigError(f"{folder} is not a BEIR folder with answers: {name} is missing")
-    qrels = read_qrels(folder)
-    if split is not None:
-        qrels = {q: docs for q, docs in qrels.items()
-                 if query_split(q, (d.removeprefix("beir:") for d in docs)) == split}
-    gold = {a["_id"]: list(a["answers"]) for a in _jsonl(folder / "answers.jsonl")
+    qrels = of_split(read_qrels(folder), split)
+    gold = {a["_id"]: list(a["answers"]) for a in jsonl_lines(folder / "answers.jsonl")
             if a["_id"] in qrels and a.get("answers")}
-    queries = {q["_id"]: q["text"] for q in _jsonl(folder / "queries.jsonl") if q["_id"] in gold}
+    queries = {q["_id"]: q["text"] for q in jsonl_lines(folder / "queries.jsonl")
+               if q["_id"] in gold}
     return queries, gold, qrels
 
 

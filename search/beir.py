@@ -36,6 +36,14 @@ def read_qrels(folder: Path) -> dict[str, dict[str, int]]:
     return qrels
 
 
+def of_split(qrels: dict[str, dict[str, int]], split: str | None) -> dict[str, dict[str, int]]:
+    """The judgements of the queries of one half (:func:`query_split`; None: all)."""
+    if split is None:
+        return qrels
+    return {query: docs for query, docs in qrels.items()
+            if query_split(query, (d.removeprefix("beir:") for d in docs)) == split}
+
+
 def query_split(query_id: str, relevant: Iterable[str]) -> str:
     """Which half of a BEIR set a query belongs to: by article for PIAF-style document
     ids (``a12p3``: article 12), so the halves never share a document, else by query id;

@@ -24,8 +24,7 @@ from core.records import Group, Person, Post, Record, record_to_dict
 from core.settings import DEFAULT_MODEL, Settings
 from indexer import index_sources, rebuild
 from indexer.embeddings import embedding_key
-from search.beir import jsonl_lines as _jsonl  # noqa: F401 (callers read it here)
-from search.beir import query_split, read_qrels
+from search.beir import jsonl_lines, of_split, read_qrels
 from search.engine import MODES, Searcher
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ def beir_records(folder: Path, lang: str | None) -> Iterator[Record]:
     """The corpus as records: one open group, one reader, one post per document."""
     yield Group(id=GROUP, name="BEIR corpus", visibility="open")
     yield Person(id=READER, name="Evaluation reader")
-    for doc in _jsonl(folder / "corpus.jsonl"):
+    for doc in jsonl_lines(folder / "corpus.jsonl"):
         yield Post(id=f"beir:{doc['_id']}", author=None, created=_DATE, group=GROUP,
                    kind="article", title=doc.get("title") or "", body=doc.get("text") or "",
                    lang=lang)
@@ -84,11 +83,9 @@ def evaluate_beir(settings: Settings, folder: Path, mode: str = "hybrid",
     started = time.perf_counter()
     index_beir(settings, folder, lang, progress)
     indexed = time.perf_counter()
-    qrels = read_qrels(folder)
-    if split is not None:
-        qrels = {q: docs for q, docs in qrels.items()
-                 if query_split(q, (d.removeprefix("beir:") for d in docs)) == split}
-    queries = {q["_id"]: q["text"] for q in _jsonl(folder / "queries.jsonl") if q["_id"] in qrels}
+    qrels = of_split(read_qrels(folder), split)
+    queries = {q["_id"]: q["text"] for q in jsonl_lines(folder / "queries.jsonl")
+               if q["_id"] in qrels}
     run: dict[str, dict[str, float]] = {}
     with Searcher.open(settings) as searcher:
         for qid, text in queries.items():
