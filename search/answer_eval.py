@@ -80,7 +80,7 @@ def evaluate_answers(settings: Settings, folder: Path, mode: str = "hybrid",
         scope = searcher.scope(READER)
         for qid, text in queries.items():
             started = time.perf_counter()
-            hits = searcher.search(text, READER, mode=mode, limit=10)
+            hits = scope.search(text, mode=mode, limit=10)
             searched = time.perf_counter()
             answer = answers.extract_answer(scope, text, hits, tuning)
             answer_ms.append((time.perf_counter() - searched) * 1000)
@@ -128,7 +128,7 @@ def fit_weights(settings: Settings, folder: Path, mode: str = "hybrid",
     tables = {}
     with Searcher.open(settings) as searcher:
         scope = searcher.scope(READER)
-        searched = [(qid, text.strip(), searcher.search(text, READER, mode=mode, limit=10))
+        searched = [(qid, text.strip(), scope.search(text, mode=mode, limit=10))
                     for qid, text in queries.items()]
         for count in FIT_PASSAGES:  # rarities are counted over the passages read
             found = [(qid, text, answers.passage_candidates(scope, text, hits, count))
