@@ -39,6 +39,7 @@ class Settings:
     passage_tokens: int = 0
     passage_tokens_by_language: str = ""  # "en:128,fr:0"; measured: docs/tuning.md
     keyphrases: bool = True
+    word_pairs: str = "fr"  # languages that score query words side by side; docs/tuning.md
     fusion: str = "weighted"
     semantic_weight: float = 0.5
     semantic_weight_other: float = 0.05
@@ -104,6 +105,7 @@ class Settings:
         if self.passage_tokens and not 16 <= self.passage_tokens <= 4096:
             raise ConfigError("passage_tokens must be 0 (the model's window) or 16 to 4096")
         self.passage_windows()  # raises on a malformed list
+        self.pair_languages()
         if self.trusted_proxies < 0:
             raise ConfigError("trusted_proxies must be 0 (none) or more")
         if not self.session_lifetime_hours > 0:
@@ -126,6 +128,15 @@ class Settings:
                                   "language:tokens (tokens 0, or 16 to 4096), as in en:128")
             windows[language.strip()] = int(tokens)
         return windows
+
+    def pair_languages(self) -> frozenset[str]:
+        """``word_pairs`` as a set of languages ("" or "none": no word pairs)."""
+        named = {e.strip() for e in self.word_pairs.split(",")} - {"", "none"}
+        unknown = named - {"en", "fr"}
+        if unknown:
+            raise ConfigError(f"word_pairs: unknown languages {sorted(unknown)} "
+                              "(valid: en, fr, a comma-separated list, or none)")
+        return frozenset(named)
 
     def _check_notify(self) -> None:
         if not 1 <= self.smtp_port <= 65535:

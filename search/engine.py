@@ -344,7 +344,7 @@ class Searcher:
         if not allowed or parsed.is_empty():
             return []
         restriction = self._restriction_mask(parsed, scope)
-        text = text_query(parsed, self.curation.synonym_table())
+        text = text_query(parsed, self.curation.synonym_table(), self.pair_languages)
         if text is None:  # filters only: newest first
             ranked = self._newest(restriction, limit)
             return self._ranked_hits(ranked, parsed, {}, person, allowed, limit, rerank=False)
@@ -372,7 +372,7 @@ class Searcher:
         For trusted tools that choose their groups themselves (tuning's hard negatives);
         never for a viewer: a viewer's search goes through :meth:`search`."""
         self._refresh_view()
-        text = text_query(words_query(query))
+        text = text_query(words_query(query), pairs=self.pair_languages)
         if text is None or not groups:
             return []
         mask = self._lexical_view().permitted(groups)
@@ -391,6 +391,10 @@ class Searcher:
         if language in self.tuned_languages:
             return self.settings.semantic_weight_tuned
         return self.settings.semantic_weight_other
+
+    @cached_property
+    def pair_languages(self) -> frozenset[str]:
+        return self.settings.pair_languages()
 
     @cached_property
     def known_languages(self) -> frozenset[str]:

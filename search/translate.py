@@ -9,6 +9,7 @@ unscored Whoosh filter query that is combined with the viewer's permissions.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
@@ -24,6 +25,12 @@ from search.query import AllOf, AnyOf, Filter, Node, ParsedQuery, Phrase, Term
 FIELD_BOOSTS = {"title": 0.5, "body": 1.0}
 TAG_BOOST = 1.5
 TEXT_FIELDS = tuple(f"{name}_{lang}" for name in FIELD_BOOSTS for lang in LANGUAGES)
+# Word pairs: two consecutive words of the query (stop words left out, as the index
+# leaves them out) found side by side in a body add their words' scores again, times
+# this boost (a sequential-dependence feature).  Measured in docs/tuning.md ("Word
+# pairs"): on for French only, where it wins on both PIAF halves; it lost on SciFact.
+PAIR_BOOST = 0.25
+MAX_PAIRS = 16  # per language: a long query's pairs cost phrase matches
 
 
 def _analyzed(text: str, field: str) -> list[str]:
@@ -95,12 +102,34 @@ def multiword_synonyms(parsed: ParsedQuery, synonyms: Synonyms) -> list[wq.Query
     return found
 
 
-def text_query(parsed: ParsedQuery, synonyms: Synonyms | None = None) -> wq.Query | None:
-    """The scored part: None when the query has no positive words or phrases."""
+def pair_queries(parsed: ParsedQuery, languages: Iterable[str]) -> list[wq.Query]:
+    """The word pairs of the free words, as exact two-word phrases in the bodies of
+    ``languages``: optional clauses, so they reorder what the words match and never
+    match anything more.  Scored like any phrase (the sum of its words' scores over what
+    the viewer may read), so they depend on readable content only."""
+    words = [c.text for c in parsed.clauses if isinstance(c, Term) and not c.negated]
+    parts: list[wq.Query] = []
+    for lang in LANGUAGES:
+        if lang not in languages:
+            continue
+        field = f"body_{lang}"
+        tokens = [token for word in words for token in _analyzed(word, field)]
+        pairs = list(dict.fromkeys((a, b) for a, b in itertools.pairwise(tokens) if a != b))
+        parts.extend(wq.Phrase(field, list(pair), boost=PAIR_BOOST)
+                     for pair in pairs[:MAX_PAIRS])
+    return parts
+
+
+def text_query(parsed: ParsedQuery, synonyms: Synonyms | None = None,
+               pairs: Iterable[str] = ()) -> wq.Query | None:
+    """The scored part: None when the query has no positive words or phrases.  ``pairs``:
+    the languages whose bodies score consecutive query words found side by side."""
     synonyms = synonyms or {}
     optional = [node_query(c, synonyms) for c in parsed.clauses
                 if isinstance(c, Term) and not c.negated]
     optional += multiword_synonyms(parsed, synonyms)
+    if optional:
+        optional += pair_queries(parsed, frozenset(pairs))
     required = [node_query(c, synonyms) for c in parsed.clauses
                 if not isinstance(c, Term) and not getattr(c, "negated", False)]
     excluded = [node_query(c) for c in parsed.clauses if getattr(c, "negated", False)]
