@@ -67,14 +67,18 @@ def backup_command(ctx: click.Context, target: Path, force: bool) -> None:
 def restore_command(ctx: click.Context, source: Path, force: bool, rebuild_indexes: bool,
                     quiet: bool) -> None:
     """Restore the backup in SOURCE into the data folder (stop the server and the worker
-    first), then rebuild the indexes."""
+    first), then rebuild the indexes.  The copy holds the data folder's write lock, as
+    indexing does: a restore never runs under an indexer, nor an indexer under it."""
     from core.backup import restore
     from core.errors import QuisaitError
+    from indexer.pipeline import data_lock
     from quisait.cli import _fail, _settings, rebuild
 
-    data_dir = _settings(ctx).data_dir
+    settings = _settings(ctx)
+    data_dir = settings.data_dir
     try:
-        report = restore(source, data_dir, force=force, newest=known_schema_versions())
+        with data_lock(settings):
+            report = restore(source, data_dir, force=force, newest=known_schema_versions())
     except QuisaitError as exc:
         _fail(exc)
     click.echo(f"restored {', '.join(report.restored)} into {data_dir}")

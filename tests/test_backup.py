@@ -227,6 +227,26 @@ def test_restore_refuses_a_folder_that_has_a_catalog_unless_forced(
     assert TopicStore.open(data).all() == [Topic("t-x", "x", "x")]
 
 
+def test_restore_is_refused_while_an_indexer_holds_the_data_folder(
+        small_backup: tuple[Path, Path], tmp_path: Path) -> None:
+    """An indexing run holds the data folder's lock: a restore into that folder is
+    refused with the lock's error, and copies nothing under it."""
+    from indexer.pipeline import data_lock
+
+    _, folder = small_backup
+    target = tmp_path / "target"
+    with data_lock(Settings(data_dir=target, embedding_model="test")):
+        result = CliRunner().invoke(cli, ["--data-dir", str(target), "restore", str(folder),
+                                          "--no-rebuild"])
+    assert result.exit_code != 0 and "is being indexed by process" in result.output
+    assert not (target / "catalog.sqlite").exists()
+    # once the indexer is done, the same restore goes through
+    result = CliRunner().invoke(cli, ["--data-dir", str(target), "restore", str(folder),
+                                      "--no-rebuild"])
+    assert result.exit_code == 0, result.output
+    assert (target / "catalog.sqlite").is_file()
+
+
 def test_restore_refuses_stores_newer_than_the_code_and_unknown_files(
         small_backup: tuple[Path, Path], tmp_path: Path) -> None:
     _, folder = small_backup
