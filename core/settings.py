@@ -64,6 +64,7 @@ class Settings:
     max_request_bytes: int = 16_000_000
     signin_rate: float = 300.0
     search_rate: float = 600.0
+    write_rate: float = 60.0
     trusted_proxies: int = 0
     session_lifetime_hours: float = 12.0
     serving: str = "local"
@@ -99,7 +100,7 @@ class Settings:
                      "max_request_bytes", "replicas", "digest_per_person", "digest_fanout"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
-        for name in ("signin_rate", "search_rate"):
+        for name in ("signin_rate", "search_rate", "write_rate"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 (no limit) or more")
         if self.passage_tokens and not 16 <= self.passage_tokens <= 4096:

@@ -189,6 +189,54 @@ def test_forged_token_spends_nothing_of_its_victims_quota(limited):
     assert statuses == [200, 200, 200, 429]
 
 
+@pytest.fixture
+def write_limited(sample_index, tmp_path):
+    return create_app(copy_settings(sample_index, tmp_path / "data", demo_login=True,
+                                    write_rate=3))
+
+
+def _vote(client, headers, target: str, helpful: bool = True) -> int:
+    return client.post("/api/v1/feedback", headers=headers, json={
+        "kind": "result", "target": target, "query": "sap", "helpful": helpful}).status_code
+
+
+def test_a_persons_writes_share_one_bucket_across_tokens_and_pages(write_limited):
+    """Votes and follows are counted per person: a second token buys no second quota,
+    the pages draw on the same bucket, and other people and reads are not affected."""
+    client = write_limited.test_client()
+    first, second = token_for(write_limited, "p-julien"), token_for(write_limited, "p-julien")
+    hits = client.get("/api/v1/search?q=sap", headers=bearer(first)).get_json()["hits"]
+    target = hits[0]["id"]
+    assert [_vote(client, bearer(first), target) for _ in range(2)] == [200, 200]
+    assert client.post("/api/v1/follows", headers=bearer(second),
+                       json={"kind": "tag", "target": "sap"}).status_code in (200, 201)
+    refused = client.post("/api/v1/feedback", headers=bearer(second), json={
+        "kind": "result", "target": target, "query": "sap", "helpful": False})
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 20
+    page = signed_in(write_limited, "p-julien")  # the same person on the pages
+    token = csrf_of(page.get("/search?q=sap").get_data(as_text=True))
+    assert page.post("/feedback", data={"kind": "result", "target": target, "q": "sap",
+                                        "helpful": "1", "csrf_token": token}).status_code == 429
+    # reads are not writes, and another person has a bucket of their own
+    assert client.get("/api/v1/me", headers=bearer(first)).status_code == 200
+    other = bearer(token_for(write_limited, "p-claire"))
+    assert _vote(client, other, target) == 200
+
+
+def test_a_forged_page_write_spends_nothing_of_its_victims_quota(write_limited):
+    page = signed_in(write_limited, "p-julien")
+    token = csrf_of(page.get("/search?q=sap").get_data(as_text=True))
+    hits = page.get("/api/v1/search?q=sap",
+                    headers=bearer(token_for(write_limited, "p-julien"))).get_json()["hits"]
+    vote = {"kind": "result", "target": hits[0]["id"], "q": "sap", "helpful": "1"}
+    for _ in range(5):  # a cross-site form rides the session cookie, without the token
+        assert page.post("/feedback", data=vote).status_code == 403
+    statuses = [page.post("/feedback", data={**vote, "csrf_token": token}).status_code
+                for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]
+
+
 def _sign_in_from(app: Flask, address: str) -> int:
     client = app.test_client()
     token = csrf_of(client.get("/signin").get_data(as_text=True))
@@ -284,7 +332,8 @@ def test_without_proxies_forwarded_addresses_are_ignored(limited):
 def test_rates_are_settings():
     assert Settings().search_rate >= 600 and Settings().signin_rate >= 300
     assert Settings().trusted_proxies == 0 and Settings().session_lifetime_hours == 12
-    for name, bad in (("search_rate", -1), ("trusted_proxies", -1),
+    assert Settings().write_rate >= 60
+    for name, bad in (("search_rate", -1), ("write_rate", -1), ("trusted_proxies", -1),
                       ("session_lifetime_hours", 0)):
         with pytest.raises(Exception, match=name):
             Settings(**{name: bad})

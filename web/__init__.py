@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_observability(app, settings)  # first: every answer gets its request id
     configure(app, settings, services.tokens.secret_key())
     register_error_handlers(app)
-    configure_rate_limits(app, settings.signin_rate, settings.search_rate)
+    configure_rate_limits(app, settings.signin_rate, settings.search_rate,
+                          settings.write_rate)
     trust_proxies(app, settings.trusted_proxies)
     app.after_request(audit_api.record_change)
     app.register_blueprint(api)

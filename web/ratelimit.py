@@ -1,4 +1,5 @@
-"""Rate limits on sign-in and search: an in-process token bucket per client.
+"""Rate limits on sign-in, search and people's writes: an in-process token bucket per
+client.
 
 Searches are charged after authentication, to the verified token (its public id) on
 the API and to the signed-in person on pages (the address when signed out), so a
@@ -7,8 +8,11 @@ counted per address, and so are API requests with an unknown, expired or revoked
 token (:func:`count_bad_token`: past :data:`BAD_TOKENS_PER_MINUTE` failures, the
 address's bad tokens get 429 instead of 401 until its bucket refills; a valid token
 is never refused, so a flood of bad tokens from a shared address or proxy locks
-nobody out).  Behind reverse proxies the address is the client's (setting
-``trusted_proxies``).  A bucket holds up to the per-minute rate and refills
+nobody out).  People's writes (feedback votes, follows and notification settings,
+introductions, which send mail, profile changes, official marks) share one bucket per
+person, pages and API alike (a second token buys no second quota); connectors' bulk
+ingestion and KM curation are not counted here.  Behind reverse proxies the address
+is the client's (setting ``trusted_proxies``).  A bucket holds up to the per-minute rate and refills
 continuously; an empty one answers 429 with ``Retry-After``.  The table of buckets
 is bounded (oldest forgotten first).
 """
@@ -62,6 +66,21 @@ def _verified_token() -> str:
     return "token:" + api_viewer().token_id  # a 401 first for a bad token: it costs nobody
 
 
+def _verified_person() -> str:
+    from web.auth import api_viewer
+
+    return "person:" + api_viewer().id
+
+
+def _signed_in_person() -> str:
+    from web.auth import page_viewer
+    from web.security import check_csrf
+
+    check_csrf()  # first: a forged cross-site form is a 403 and costs its victim nothing
+    viewer = page_viewer()  # the pages refuse writes signed out: no one else to charge
+    return f"person:{viewer.id}" if viewer else _address()
+
+
 def _person_or_address() -> str:
     from web.auth import page_viewer
 
@@ -75,6 +94,12 @@ LIMITED: dict[str, tuple[str, Callable[[], str]]] = {
     "api.search": ("search", _verified_token),
     "api.experts": ("search", _verified_token),
     "pages.search": ("search", _person_or_address),
+    **{f"api.{name}": ("write", _verified_person) for name in (
+        "post_feedback", "create_follow", "change_follow", "delete_follow", "put_notifications",
+        "my_profile_skill", "my_profile_topic", "my_profile_ranking", "set_mark")},
+    **{f"pages.{name}": ("write", _signed_in_person) for name in (
+        "feedback", "follow", "change_follow", "notifications", "introduce",
+        "profile_skill", "profile_topic", "profile_ranking", "mark_page")},
 }
 
 
@@ -104,10 +129,11 @@ def count_bad_token() -> None:
 
 
 def configure_rate_limits(app: Flask, signin_per_minute: float,
-                          search_per_minute: float) -> None:
+                          search_per_minute: float, write_per_minute: float = 0.0) -> None:
     """Buckets for the rates that are on (0: no limit) and the hook that spends them; the
     bad-token limit is on whenever sign-in is limited."""
     rates = {"signin": signin_per_minute, "search": search_per_minute,
+             "write": write_per_minute,
              "bad_token": BAD_TOKENS_PER_MINUTE if signin_per_minute > 0 else 0}
     app.extensions["quisait_rate_limits"] = {
         name: TokenBuckets(rate) for name, rate in rates.items() if rate > 0}
