@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 MAX_WORDS = 3
 TOP_PHRASES = 8
 MAX_CHARS = 20_000
-VERSION = 4           # of the extractor: a catalog extracted by another re-extracts every item
+# of the extractor: a catalog extracted by another re-extracts every item (5: French
+# interrogatives end phrases, as other stop words do)
+VERSION = 5
 META_KEY = "keyphrases_generation"
 VERSION_KEY = "keyphrases_version"
 BATCH_ITEMS = 256

@@ -125,6 +125,19 @@ def test_french_stop_words_are_dropped(word: str) -> None:
     assert fr(word) == []
 
 
+@pytest.mark.parametrize("word", ["quel", "Quelle", "quels", "quelles", "lequel", "laquelle",
+                                  "combien", "comment", "pourquoi", "quand", "quoi"])
+def test_french_interrogatives_are_stop_words_as_english_ones_are(word: str) -> None:
+    """A question's "quelle" is not its subject: kept, it matched (at a high idf) the
+    rare paragraph that holds the word; English drops "what", "how", "when" already."""
+    assert fr(word) == []
+    assert fr(f"{word} est la date de fondation ?") == ["dat", "fondat"]
+
+
+def test_the_english_analyzer_keeps_a_comment() -> None:
+    assert analyze("comment", "en") == ["comment"]  # French "how", English "comment"
+
+
 def test_french_sentence_keeps_only_content_words() -> None:
     assert fr("La migration de la base des clients") == ["migrat", "bas", "client"]
 
