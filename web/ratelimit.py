@@ -19,13 +19,14 @@ is bounded (oldest forgotten first).
 
 from __future__ import annotations
 
+import hmac
 import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 
 from web.errors import RateLimited
 
@@ -72,11 +73,14 @@ def _verified_person() -> str:
     return "person:" + api_viewer().id
 
 
-def _signed_in_person() -> str:
+def _signed_in_person() -> str | None:
     from web.auth import page_viewer
-    from web.security import check_csrf
 
-    check_csrf()  # first: a forged cross-site form is a 403 and costs its victim nothing
+    # a form without the session's CSRF token (a forged cross-site post riding the
+    # cookie) costs nobody: web.security.check_csrf refuses it next, with a 403
+    expected, sent = session.get("csrf", ""), request.form.get("csrf_token", "")
+    if not expected or not hmac.compare_digest(str(expected), sent):
+        return None
     viewer = page_viewer()  # the pages refuse writes signed out: no one else to charge
     return f"person:{viewer.id}" if viewer else _address()
 
@@ -88,8 +92,8 @@ def _person_or_address() -> str:
     return f"person:{viewer.id}" if viewer else _address()
 
 
-# endpoint -> (bucket, whose bucket)
-LIMITED: dict[str, tuple[str, Callable[[], str]]] = {
+# endpoint -> (bucket, whose bucket: None charges nobody)
+LIMITED: dict[str, tuple[str, Callable[[], str | None]]] = {
     "pages.signin_post": ("signin", _address),
     "api.search": ("search", _verified_token),
     "api.experts": ("search", _verified_token),
@@ -109,8 +113,11 @@ def check_rate_limit() -> None:
     buckets: dict[str, TokenBuckets] = current_app.extensions["quisait_rate_limits"]
     if limit is None or limit[0] not in buckets:
         return
-    name, key = limit
-    wait = buckets[name].take(key())
+    name, whose = limit
+    key = whose()
+    if key is None:
+        return
+    wait = buckets[name].take(key)
     if wait:
         raise RateLimited(f"too many {name} requests; try again in {math.ceil(wait)} s",
                           retry_after=math.ceil(wait))
