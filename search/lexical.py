@@ -343,6 +343,11 @@ class LexicalView:
                 score += sub_score
             score[~matched] = 0.0
             return matched, self._boosted(score, query.boost)
+        if isinstance(query, wq.AndMaybe):  # matched by the first, scored by both
+            matched, score = self.scored(query.a, collection)
+            _, extra = self.scored(query.b, collection)
+            score = np.where(matched, score + extra, 0.0)
+            return matched, self._boosted(score, query.boost)
         if isinstance(query, wq.AndNot):
             matched, score = self.scored(query.a, collection)
             matched &= ~self.scored(query.b, collection)[0]

@@ -2,8 +2,9 @@
 
 Words are analysed with each language's analyzer and searched in the title,
 body and tag fields of both languages (BM25F, titles and tags boosted).  Free
-words are optional (more matches score higher, at least one must match);
-phrases are required; negated words and phrases exclude.  Filters become an
+words are optional (more matches score higher; alone, at least one must match);
+phrases and ``OR`` groups are required, and beside them the free words only rank what
+they match; negated words and phrases exclude.  Filters become an
 unscored Whoosh filter query that is combined with the viewer's permissions.
 """
 
@@ -135,7 +136,10 @@ def text_query(parsed: ParsedQuery, synonyms: Synonyms | None = None,
     excluded = [node_query(c) for c in parsed.clauses if getattr(c, "negated", False)]
     if not optional and not required:
         return None
-    positive: wq.Query = wq.And(required + ([wq.Or(optional)] if optional else []))
+    # with required phrases or groups, the free words rank what those match: they may
+    # all be missing ("qu'est-ce que la" before a quoted phrase: only stop words)
+    positive: wq.Query = (wq.AndMaybe(wq.And(required), wq.Or(optional)) if required and optional
+                          else wq.And(required or [wq.Or(optional)]))
     return wq.AndNot(positive, wq.Or(excluded)) if excluded else positive
 
 

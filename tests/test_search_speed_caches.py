@@ -78,6 +78,10 @@ def _oracle(reader_searcher, query, collection: set[int], boosts: float = 1.0) -
             set.intersection(*map(set, parts))
         boost = query.boost if isinstance(query, wq.And) else query.boost
         return {d: boost * boosts * sum(p.get(d, 0.0) for p in parts) for d in docs}
+    if isinstance(query, wq.AndMaybe):  # the required part's documents, scored by both
+        required = _oracle(reader_searcher, query.a, collection)
+        extra = _oracle(reader_searcher, query.b, collection)
+        return {d: query.boost * boosts * (v + extra.get(d, 0.0)) for d, v in required.items()}
     if isinstance(query, wq.AndNot):
         kept = _oracle(reader_searcher, query.a, collection, boosts)
         dropped = _oracle(reader_searcher, query.b, collection)
