@@ -34,6 +34,7 @@ CANARY_WORDS = [word for canary in CANARIES.values() for word in canary["words"]
 QUERIES = ["notes de frais", "remboursement note de frais", "kubernetes déploiement",
            "SAP FI facture", "RGPD données personnelles", "Orvalis Hub Modbus",
            "python migration", "kubernetis", "remboursment frais", "tag:sap",
+           '"notes de frais" kubernetes déploiement', 'comment "note de frais"',
            "is:unanswered", *CANARY_WORDS[:3]]
 PEOPLE_SHOWN = ["p-karim", "p-thomas", "p-julien", "p-helene", "p-ian"]
 WORDS = " ".join(["notes de frais remboursement déplacement kubernetes déploiement SAP FI "
