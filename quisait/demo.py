@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from core.errors import IndexMismatchError
 from core.settings import Settings
-from indexer import IndexReport, index_sources
+from indexer import IndexReport, index_sources, rebuild
 from indexer.sample import DOCUMENTS_DIR, FEED_PATH, NETWORK_PATH
 
 FEED_GROUP = "g-veille"
+log = logging.getLogger(__name__)
 
 # (viewer, query, why it is worth showing)
 SHOWCASE = [
@@ -26,7 +29,18 @@ EXPERT_SHOWCASE = [
 
 
 def index_sample(settings: Settings, progress: bool = True) -> list[IndexReport]:
-    """Index the sample network, its shared documents and its RSS feed."""
+    """Index the sample network, its shared documents and its RSS feed.  A demo folder
+    whose indexes an earlier version built (another analyzer, schema or model) is the
+    demo's own: its derived indexes are rebuilt from the catalog, then indexed again."""
+    try:
+        return _index_sample(settings, progress)
+    except IndexMismatchError as exc:
+        log.warning("%s; rebuilding the demo's indexes", exc)
+        rebuild(settings, progress=progress)
+        return _index_sample(settings, progress)
+
+
+def _index_sample(settings: Settings, progress: bool) -> list[IndexReport]:
     return [
         index_sources(settings, [str(NETWORK_PATH), str(DOCUMENTS_DIR)], progress=progress),
         index_sources(settings, [str(FEED_PATH)], fmt="rss", group=FEED_GROUP, progress=progress),

@@ -101,3 +101,25 @@ def test_facets_suggestions_and_similar_never_leak(sample_settings, case, monkey
         misspelt = words[0][:-1] + ("a" if words[0][-1] != "a" else "e")
         assert searcher.scope(member).suggest(misspelt) == words[0]
         assert searcher.scope(member).facets(words[0])["group"][0].value == group_id
+
+
+def test_the_demo_rebuilds_indexes_an_earlier_version_built(tmp_path, encoder):
+    """A demo folder indexed by an older analyzer is the demo's own: ``index_sample``
+    rebuilds it instead of failing (a data folder of one's own still asks for
+    ``quisait rebuild``, with a clear error)."""
+    from core.errors import IndexMismatchError
+    from indexer import index_sources
+    from indexer.analysis import ANALYZER_VERSION
+
+    settings = Settings(data_dir=tmp_path / "demo", embedding_model="test", keyphrases=False)
+    index_sample(settings, progress=False)
+    params = settings.data_dir / "fulltext" / "params.json"
+    older = {**json.loads(params.read_text()), "analyzer_version": ANALYZER_VERSION - 1}
+    params.write_text(json.dumps(older))
+    with pytest.raises(IndexMismatchError, match="analyzer_version"):
+        index_sources(settings, [str(FEED_PATH)], fmt="rss", group=FEED_GROUP)
+    reports = index_sample(settings, progress=False)
+    assert all(not r.problems for r in reports)
+    assert json.loads(params.read_text())["analyzer_version"] == ANALYZER_VERSION
+    with Searcher.open(settings) as searcher:
+        assert searcher.search("notes de frais", "p-claire", mode="lexical")
