@@ -23,18 +23,13 @@ RECORDS = [
     {"type": "group", "id": "g-open", "name": "Ouvert", "visibility": "open"},
     {"type": "group", "id": "g-secret", "name": "Secret", "visibility": "secret",
      "members": []},
-    {"type": "post", "id": "epic", "author": "p-ana", "group": "g-open", "lang": "fr",
-     "created": "2026-03-01T09:00:00", "title": "",
-     "body": "Le Mahâbhârata relate la « Grande Geste » des Bhārata."},
-    {"type": "post", "id": "other", "author": "p-ana", "group": "g-open", "lang": "fr",
-     "created": "2026-03-01T09:00:00", "title": "",
-     "body": "Une grande épopée, un geste ample : rien de la geste."},
-    {"type": "post", "id": "song", "author": "p-ana", "group": "g-open", "lang": "fr",
-     "created": "2026-03-01T09:00:00", "title": "",
-     "body": "La chanson de geste, une grande geste en vers."},
-    {"type": "post", "id": "hidden", "author": "p-ana", "group": "g-secret", "lang": "fr",
-     "created": "2026-03-01T09:00:00", "title": "",
-     "body": "Grande geste des Bhārata, secrète."},
+    *({"type": "post", "id": pid, "author": "p-ana", "group": group, "lang": "fr",
+       "created": "2026-03-01T09:00:00", "title": "", "body": body}
+      for pid, group, body in [
+          ("epic", "g-open", "Le Mahâbhârata relate la « Grande Geste » des Bhārata."),
+          ("other", "g-open", "Une grande épopée, un geste ample : rien de la geste."),
+          ("song", "g-open", "La chanson de geste, une grande geste en vers."),
+          ("hidden", "g-secret", "Grande geste des Bhārata, secrète.")]),
 ]
 
 
