@@ -278,6 +278,8 @@ def rebuild(settings: Settings, progress: bool = False) -> IndexReport:
 def _replace_folder(data_dir: Path, name: str) -> None:
     """``data_dir/name`` becomes the staged one; the old one is removed after."""
     live, staged, old = data_dir / name, data_dir / STAGING / name, data_dir / f"{REPLACED}{name}"
+    if not staged.exists():  # not built by these settings (no embeddings): left as it was
+        return
     shutil.rmtree(old, ignore_errors=True)
     if live.exists():
         os.rename(live, old)

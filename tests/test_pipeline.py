@@ -171,6 +171,20 @@ def test_rebuild_recreates_indexes_without_encoding(settings, source, encoder):
     assert ids(settings, "kubernetes deployment", "p-ana", "hybrid") == before
 
 
+def test_rebuild_of_a_words_only_folder(settings, source):
+    """A folder indexed without embeddings (the tuner's hard-negative index) rebuilds its
+    full-text index; there are no vectors to swap in, and none appear."""
+    words_only = settings.replace(embeddings=False)
+    index_sources(words_only, [str(source)])
+    before = ids(words_only, "kubernetes deployment", "p-ana")
+    assert before and not (settings.data_dir / "vectors").exists()
+    report = rebuild(words_only)
+    assert report.fulltext_changes == 6
+    assert ids(words_only, "kubernetes deployment", "p-ana") == before
+    assert not (settings.data_dir / "vectors").exists()
+    assert not (settings.data_dir / "rebuild").exists()
+
+
 def test_corrupt_vector_file_is_a_clear_error(settings, source, encoder):
     index_sources(settings, [str(source)])
     (settings.data_dir / "vectors" / "manifest.npz").write_bytes(b"garbage")
