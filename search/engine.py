@@ -188,7 +188,7 @@ class Searcher:
         self._follow_vectors = False  # pick up new versions of the shared vector index
         # load_encoder is looked up here at each call (tests and the bench replace it)
         self.semantic = SemanticRetriever(settings, vectors,
-                                          lambda: load_encoder(settings))
+                                          lambda: load_encoder(settings), self._changed_after)
         self.lexical = LexicalRetriever(self._lexical_view)
         self.retrievers: dict[str, Retriever] = {
             "lexical": self.lexical, "semantic": self.semantic,
@@ -247,6 +247,15 @@ class Searcher:
         if self.query_log is not None:
             self.query_log.close()
         self.catalog.close()
+
+    def _changed_after(self, generation: int) -> tuple[int, np.ndarray]:
+        """(the catalog's generation, or 0 when nothing changed after ``generation``;
+        the rowids of the items changed after it, deletions included)."""
+        rows = self.catalog.db.execute("SELECT rowid FROM items WHERE generation > ?",
+                                       (generation,)).fetchall()
+        if not rows:
+            return 0, np.zeros(0, np.int64)
+        return self.catalog.generation, np.array([r for (r,) in rows], dtype=np.int64)
 
     def _whoosh_searcher(self) -> Any:
         """One Whoosh searcher, reopened (reusing unchanged segments) when the index has a

@@ -36,10 +36,13 @@ class SemanticRetriever:
     name = "semantic"
 
     def __init__(self, settings: Settings, vectors: VectorIndex | None,
-                 encoder: Callable[[], Any]) -> None:
+                 encoder: Callable[[], Any],
+                 lagging: Callable[[int], tuple[int, np.ndarray]] | None = None) -> None:
         self.settings = settings
         self.vectors = vectors
         self.encoder = encoder
+        # the catalog's items changed after a vector generation: (a key, their rowids)
+        self.lagging = lagging
         self.query_vectors = Lru(QUERY_VECTORS_KEPT)
         # how far a neighbour must stand out: a tuned model measured its own at tuning
         tuned = model_provenance(settings.embedding_model).get("background_z")
@@ -159,7 +162,7 @@ class SemanticRetriever:
         shapes what an outsider sees).  The sample is kept per set of readable groups."""
         assert self.vectors is not None
         chosen = (self._background_sample(mask) if allowed is None else self._masks.get(
-            ("background", allowed), lambda: self._background_sample(mask)))
+            ("background", allowed, self._lag()[0]), lambda: self._background_sample(mask)))
         if chosen is None:
             return None
         sample = self.vectors.vectors(chosen)
@@ -178,11 +181,35 @@ class SemanticRetriever:
     def _mask(self, allowed: frozenset[str], restriction: np.ndarray | None) -> np.ndarray:
         """The vector ids a search may return: ``restriction`` when filters apply, else
         those of the ``allowed`` groups."""
-        return self.group_mask(allowed) if restriction is None else restriction
+        if restriction is None:
+            return self.group_mask(allowed)
+        key, rowids = self._lag()
+        return restriction & ~self._lagging_rows(key, rowids) if key else restriction
 
     def group_mask(self, allowed: frozenset[str]) -> np.ndarray:
         """Vector ids of the items in ``allowed`` groups (cached per set of groups and
-        version of the vector index, which records each row's group)."""
+        version of the vector index, which records each row's group), less the rows of
+        items the catalog changed since (see :meth:`_lag`)."""
         assert self.vectors is not None
         vectors = self.vectors
-        return self._masks.get(("groups", allowed), lambda: vectors.group_mask(allowed))
+        key, rowids = self._lag()
+
+        def make() -> np.ndarray:
+            mask = vectors.group_mask(allowed)
+            return mask & ~self._lagging_rows(key, rowids) if key else mask
+        return self._masks.get(("groups", allowed, key), make)
+
+    def _lag(self) -> tuple[int, np.ndarray]:
+        """Items the catalog changed after the generation the vectors reflect: (a key, 0
+        when there are none; their rowids).  Until the vectors catch up, a row still
+        carries the item's old group (a move to a secret group, a deletion), so these
+        rows take part in nobody's search: not in results, not in ranks or scores
+        (fail closed for the seconds of an index run, or until embeddings are on again)."""
+        if self.lagging is None or self.vectors is None:
+            return 0, np.zeros(0, np.int64)
+        return self.lagging(self.vectors.generation)
+
+    def _lagging_rows(self, key: int, rowids: np.ndarray) -> np.ndarray:
+        assert self.vectors is not None
+        owners = self.vectors.owners
+        return self._masks.get(("lagging", key), lambda: np.isin(owners, rowids))
