@@ -186,6 +186,7 @@ class Searcher:
         self._whoosh: Any = None
         self._view: LexicalView | None = None
         self._follow_vectors = False  # pick up new versions of the shared vector index
+        self._lagging: tuple[tuple[int, int], np.ndarray] | None = None  # _changed_after
         # load_encoder is looked up here at each call (tests and the bench replace it)
         self.semantic = SemanticRetriever(settings, vectors,
                                           lambda: load_encoder(settings), self._changed_after)
@@ -251,11 +252,15 @@ class Searcher:
     def _changed_after(self, generation: int) -> tuple[int, np.ndarray]:
         """(the catalog's generation, or 0 when nothing changed after ``generation``;
         the rowids of the items changed after it, deletions included)."""
-        rows = self.catalog.db.execute("SELECT rowid FROM items WHERE generation > ?",
-                                       (generation,)).fetchall()
-        if not rows:
+        current = self.catalog.generation
+        if current <= generation:
             return 0, np.zeros(0, np.int64)
-        return self.catalog.generation, np.array([r for (r,) in rows], dtype=np.int64)
+        key = (generation, current)
+        if self._lagging is None or self._lagging[0] != key:  # read once per pair
+            rows = self.catalog.db.execute("SELECT rowid FROM items WHERE generation > ?",
+                                           (generation,)).fetchall()
+            self._lagging = (key, np.array([r for (r,) in rows], dtype=np.int64))
+        return current, self._lagging[1]
 
     def _whoosh_searcher(self) -> Any:
         """One Whoosh searcher, reopened (reusing unchanged segments) when the index has a
