@@ -236,6 +236,12 @@ class Catalog:
         for row in self.db.execute(sql, (since, upto)):
             yield _item(row)
 
+    def changed_rowids(self, since: int) -> list[int]:
+        """Rowids of the items (tombstones included) changed after generation ``since``:
+        what a derived index at ``since`` has not caught up with yet."""
+        return [r for (r,) in self.db.execute(
+            "SELECT rowid FROM items WHERE generation > ?", (since,))]
+
     def newest_rowid(self, generation: int | None = None) -> int:
         """The highest item rowid.  Rowids grow with each item created and are never
         reused (an update keeps its row), so they are the cursor of "items created

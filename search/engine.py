@@ -257,9 +257,8 @@ class Searcher:
             return 0, np.zeros(0, np.int64)
         key = (generation, current)
         if self._lagging is None or self._lagging[0] != key:  # read once per pair
-            rows = self.catalog.db.execute("SELECT rowid FROM items WHERE generation > ?",
-                                           (generation,)).fetchall()
-            self._lagging = (key, np.array([r for (r,) in rows], dtype=np.int64))
+            self._lagging = (key, np.array(self.catalog.changed_rowids(generation),
+                                           dtype=np.int64))
         return current, self._lagging[1]
 
     def _whoosh_searcher(self) -> Any:

@@ -181,10 +181,7 @@ class SemanticRetriever:
     def _mask(self, allowed: frozenset[str], restriction: np.ndarray | None) -> np.ndarray:
         """The vector ids a search may return: ``restriction`` when filters apply, else
         those of the ``allowed`` groups."""
-        if restriction is None:
-            return self.group_mask(allowed)
-        key, rowids = self._lag()
-        return restriction & ~self._lagging_rows(key, rowids) if key else restriction
+        return self.group_mask(allowed) if restriction is None else self._settled(restriction)
 
     def group_mask(self, allowed: frozenset[str]) -> np.ndarray:
         """Vector ids of the items in ``allowed`` groups (cached per set of groups and
@@ -192,12 +189,8 @@ class SemanticRetriever:
         items the catalog changed since (see :meth:`_lag`)."""
         assert self.vectors is not None
         vectors = self.vectors
-        key, rowids = self._lag()
-
-        def make() -> np.ndarray:
-            mask = vectors.group_mask(allowed)
-            return mask & ~self._lagging_rows(key, rowids) if key else mask
-        return self._masks.get(("groups", allowed, key), make)
+        return self._masks.get(("groups", allowed, self._lag()[0]),
+                               lambda: self._settled(vectors.group_mask(allowed)))
 
     def _lag(self) -> tuple[int, np.ndarray]:
         """Items the catalog changed after the generation the vectors reflect: (a key, 0
@@ -209,7 +202,11 @@ class SemanticRetriever:
             return 0, np.zeros(0, np.int64)
         return self.lagging(self.vectors.generation)
 
-    def _lagging_rows(self, key: int, rowids: np.ndarray) -> np.ndarray:
+    def _settled(self, mask: np.ndarray) -> np.ndarray:
+        """``mask`` less the rows of the items the vectors lag behind (:meth:`_lag`)."""
+        key, rowids = self._lag()
+        if not key:
+            return mask
         assert self.vectors is not None
         owners = self.vectors.owners
-        return self._masks.get(("lagging", key), lambda: np.isin(owners, rowids))
+        return mask & ~self._masks.get(("lagging", key), lambda: np.isin(owners, rowids))

@@ -30,16 +30,21 @@ def observed(settings: Settings, viewer: str = "p-ana",
                 for hit in searcher.search("notes de frais", viewer, mode=mode)]
 
 
+def observed_fresh(settings: Settings, tmp_path: Path) -> list[tuple[str, dict]]:
+    """What the outsider sees in a folder indexed with the item already moved."""
+    fresh = settings.replace(data_dir=tmp_path / "fresh")
+    index_sources(fresh, [str(write_jsonl(tmp_path / "fresh.jsonl", moved()))])
+    return observed(fresh)
+
+
 def test_a_move_to_a_secret_group_the_vectors_missed_moves_nothing(
         settings: Settings, tmp_path: Path, encoder) -> None:
     index_sources(settings, [str(write_jsonl(tmp_path / "before.jsonl", corpus()))])
     index_sources(settings.replace(embeddings=False),
                   [str(write_jsonl(tmp_path / "after.jsonl", moved()))])
-    fresh = settings.replace(data_dir=tmp_path / "fresh")
-    index_sources(fresh, [str(write_jsonl(tmp_path / "fresh.jsonl", moved()))])
     lagging = observed(settings)
     assert "n1" not in [ident for ident, _ in lagging]  # the item itself never shows
-    assert lagging == observed(fresh)
+    assert lagging == observed_fresh(settings, tmp_path)
 
 
 def test_the_moved_item_is_back_for_its_readers_once_the_vectors_catch_up(
@@ -51,10 +56,4 @@ def test_the_moved_item_is_back_for_its_readers_once_the_vectors_catch_up(
     assert "n1" not in member  # fail closed while its vector row is stale
     index_sources(settings, [str(after)])  # embeddings on again: the vectors catch up
     assert "n1" in [ident for ident, _ in observed(settings, "p-bo", ("semantic",))]
-    assert observed(settings) == observed_fresh(tmp_path)
-
-
-def observed_fresh(tmp_path: Path) -> list[tuple[str, dict]]:
-    fresh = Settings(data_dir=tmp_path / "fresh2", embedding_model="test-hashing")
-    index_sources(fresh, [str(write_jsonl(tmp_path / "fresh2.jsonl", moved()))])
-    return observed(fresh)
+    assert observed(settings) == observed_fresh(settings, tmp_path)
