@@ -204,7 +204,37 @@ def fusion_calibrated(entry: dict, w: float, z: float = 2.5) -> dict[str, float]
     return _combine(parts, {"lex": 1 - w, "sem": w})
 
 
+def fusion_rescore_share(entry: dict, w: float, z: float = 2.5) -> dict[str, float]:
+    """As rescore, the lexical score as a share of the best one instead of min-max."""
+    exact = entry.get("exact") or {}
+    semantic = dict(floor_semantic(entry, z))
+    union = {d for d, _ in entry["lexical"]} | set(semantic)
+    fallback = min(semantic.values(), default=0.0)
+    sem = [(d, exact.get(d, semantic.get(d, fallback))) for d in union]
+    top = entry["lexical"][0][1] if entry["lexical"] else 1.0
+    lex = {d: s / top for d, s in entry["lexical"]}
+    return _combine({"lex": lex, "sem": _minmax(sem)}, {"lex": 1 - w, "sem": w})
+
+
+def fusion_rescore_top(entry: dict, w: float, z: float = 2.5, k: int = 20) -> dict[str, float]:
+    """As rescore, over the first ``k`` lexical candidates only."""
+    return fusion_rescore({**entry, "lexical": entry["lexical"][:k]}, w, z)
+
+
+def fusion_adaptive(entry: dict, w: float, z: float = 2.5) -> dict[str, float]:
+    """As rescore, the weight falling as the lexical top result stands out from the
+    second: to 0 when the second scores half the first, or less."""
+    lexical = entry["lexical"]
+    if len(lexical) >= 2 and lexical[0][1] > 0:
+        gap = (lexical[0][1] - lexical[1][1]) / lexical[0][1]
+        w *= 1 - min(1.0, 2 * gap)
+    return fusion_rescore(entry, w, z)
+
+
 FUSIONS: dict[str, Callable[..., dict[str, float]]] = {
+    "share": fusion_rescore_share, "adaptive": fusion_adaptive,
+    "rescore20": fusion_rescore_top,
+    "rescore50": lambda entry, w, z=2.5: fusion_rescore_top(entry, w, z, 50),
     "calibrated": fusion_calibrated,
     "rescore": fusion_rescore, "rescorelex": fusion_rescore_lexical,
     "minmax": fusion_minmax, "zscore": fusion_zscore, "rrf": fusion_rrf,
