@@ -171,6 +171,12 @@ class FullTextIndex:
     def generation(self) -> int:
         return self.state.generation
 
+    def committed_generation(self) -> int:
+        """The catalog generation the committed index reflects at least, as saved after
+        the last commit (by any process).  Read it before opening a searcher: the
+        searcher then reflects this generation or a newer one."""
+        return self.state.saved()
+
     def catch_up(self, catalog: Catalog, progress: object | None = None) -> int:
         """Apply every catalog change newer than this index; returns the number applied."""
         target = catalog.generation

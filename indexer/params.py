@@ -69,11 +69,30 @@ class IndexState:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.generation = 0
+        self._seen: tuple[tuple[int, int, int], int] | None = None  # see saved()
         if path is not None and path.exists():
-            try:
-                self.generation = int(json.loads(path.read_text())["generation"])
-            except (ValueError, KeyError, TypeError, OSError) as exc:  # JSON and UTF-8 too
-                raise IndexMismatchError(f"{path} is corrupt ({exc}); {REBUILD_HINT}") from None
+            self.generation = self._read(path)
+
+    def _read(self, path: Path) -> int:
+        try:
+            return int(json.loads(path.read_text())["generation"])
+        except (ValueError, KeyError, TypeError, OSError) as exc:  # JSON and UTF-8 too
+            raise IndexMismatchError(f"{path} is corrupt ({exc}); {REBUILD_HINT}") from None
+
+    def saved(self) -> int:
+        """The generation as saved in the file now, by this process or another: what a
+        long-running reader goes by (``generation`` is this process's own view).  Read
+        again only when the file changed (it is replaced whole: a new inode each time)."""
+        if self.path is None:
+            return self.generation
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return 0
+        key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if self._seen is None or self._seen[0] != key:
+            self._seen = (key, self._read(self.path))
+        return self._seen[1]
 
     def save(self, generation: int) -> None:
         self.generation = generation

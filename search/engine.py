@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -186,7 +187,7 @@ class Searcher:
         self._whoosh: Any = None
         self._view: LexicalView | None = None
         self._follow_vectors = False  # pick up new versions of the shared vector index
-        self._lagging: tuple[tuple[int, int], np.ndarray] | None = None  # _changed_after
+        self._lagging: dict[tuple[int, int], np.ndarray] = {}  # _changed_after's
         # load_encoder is looked up here at each call (tests and the bench replace it)
         self.semantic = SemanticRetriever(settings, vectors,
                                           lambda: load_encoder(settings), self._changed_after)
@@ -249,17 +250,21 @@ class Searcher:
             self.query_log.close()
         self.catalog.close()
 
-    def _changed_after(self, generation: int) -> tuple[int, np.ndarray]:
-        """(the catalog's generation, or 0 when nothing changed after ``generation``;
-        the rowids of the items changed after it, deletions included)."""
+    def _changed_after(self, generation: int) -> tuple[Hashable, np.ndarray]:
+        """(a key: 0 when nothing changed after ``generation``, else the pair of it and
+        the catalog's generation; the rowids of the items changed after it, deletions
+        included)."""
         current = self.catalog.generation
         if current <= generation:
             return 0, np.zeros(0, np.int64)
         key = (generation, current)
-        if self._lagging is None or self._lagging[0] != key:  # read once per pair
-            self._lagging = (key, np.array(self.catalog.changed_rowids(generation),
-                                           dtype=np.int64))
-        return current, self._lagging[1]
+        rowids = self._lagging.get(key)
+        if rowids is None:  # read once per pair (one pair per derived index)
+            rowids = np.array(self.catalog.changed_rowids(generation), dtype=np.int64)
+            if len(self._lagging) >= 4:
+                self._lagging.clear()
+            self._lagging[key] = rowids
+        return key, rowids
 
     def _whoosh_searcher(self) -> Any:
         """One Whoosh searcher, reopened (reusing unchanged segments) when the index has a
@@ -281,10 +286,14 @@ class Searcher:
             if vectors is not self.vectors:
                 self.vectors = vectors
                 self.semantic.use(vectors)
+        # before the searcher: it reflects this generation or a newer one, so the items
+        # changed since are all that its documents may tell wrongly (old group, old words)
+        lag = self._changed_after(self.fulltext.committed_generation())
         searcher = self._whoosh_searcher()
-        if self._view is None or self._view.searcher is not searcher:
-            self._view = LexicalView(searcher)
-        return self._view
+        view = self._view
+        if view is None or view.searcher is not searcher or view.lag_key != lag[0]:
+            view = self._view = LexicalView(searcher, lag)
+        return view
 
     def _lexical_view(self) -> LexicalView:
         """The view of the current call (see :meth:`_refresh_view`)."""

@@ -178,8 +178,12 @@ SEGMENT_POSTINGS = _PerSegment(SEGMENT_POSTINGS_BUDGET, lambda value: len(value[
 class LexicalView:
     """Vectorised scoring, permission masks and columns over one Whoosh searcher."""
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any,
+                 lag: tuple[Hashable, np.ndarray] = (0, np.zeros(0, np.int64))) -> None:
         self.searcher = searcher
+        # (a key, the catalog rowids of the items changed after the generation the
+        # searcher was committed at): their documents count for nobody (:meth:`live`)
+        self.lag_key, self._lagging = lag
         # segments holding documents (an index without any has no columns to read)
         self.segments: list[tuple[Any, int]] = [
             (sub, offset) for sub, offset in searcher.subsearchers or [(searcher, 0)]
@@ -217,7 +221,10 @@ class LexicalView:
         return self._columns[key]
 
     def live(self) -> np.ndarray:
-        """False for deleted documents (still in their segment until a merge)."""
+        """False for deleted documents (still in their segment until a merge), and for
+        the documents of items the catalog changed after this index's commit: until the
+        index catches up, such a document may hold an old group and old words, so it
+        takes part in no match, count or statistic, for anyone."""
         if self._live is None:
             live = np.ones(self.size, dtype=bool)
             for sub, offset in self.segments:
@@ -225,6 +232,8 @@ class LexicalView:
                 if reader.has_deletions():
                     dead = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
                     live[dead + offset] = False
+            if len(self._lagging) and self.size:
+                live &= ~np.isin(self.column("rowid"), self._lagging)
             self._live = live
         return self._live
 

@@ -10,7 +10,7 @@ still checks every result against the catalog, which may be ahead of the index.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ class SemanticRetriever:
 
     def __init__(self, settings: Settings, vectors: VectorIndex | None,
                  encoder: Callable[[], Any],
-                 lagging: Callable[[int], tuple[int, np.ndarray]] | None = None) -> None:
+                 lagging: Callable[[int], tuple[Hashable, np.ndarray]] | None = None) -> None:
         self.settings = settings
         self.vectors = vectors
         self.encoder = encoder
@@ -192,7 +192,7 @@ class SemanticRetriever:
         return self._masks.get(("groups", allowed, self._lag()[0]),
                                lambda: self._settled(vectors.group_mask(allowed)))
 
-    def _lag(self) -> tuple[int, np.ndarray]:
+    def _lag(self) -> tuple[Hashable, np.ndarray]:
         """Items the catalog changed after the generation the vectors reflect: (a key, 0
         when there are none; their rowids).  Until the vectors catch up, a row still
         carries the item's old group (a move to a secret group, a deletion), so these
