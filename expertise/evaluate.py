@@ -3,7 +3,9 @@
 The protocol (issue 5, followed exactly):
 
 - T is the creation date of the question at the 80th percentile of all questions
-  sorted by date; the history is every question and answer created before T;
+  sorted by date (another quantile with ``split_at``: more test questions, a shorter
+  history; the issue's figures are at 0.8); the history is every question and answer
+  created before T;
   candidates are the people who posted at least one answer before T;
 - test questions are those created at or after T whose accepted answer's author is
   a candidate; the query is the test question's title and body (HTML stripped);
@@ -97,8 +99,11 @@ def _number(ident: str) -> int:
     return int(ident.rsplit("p", 1)[1])
 
 
-def split_dump(folder: Path) -> Split:
-    """Read the dump and cut it at T (see the module docstring)."""
+def split_dump(folder: Path, split_at: float = SPLIT_QUANTILE) -> Split:
+    """Read the dump and cut it at T, the question at quantile ``split_at`` (see the
+    module docstring)."""
+    if not 0 < split_at < 1:
+        raise ConfigError(f"split quantile {split_at} is not between 0 and 1")
     group: Group | None = None
     people: list[Person] = []
     posts: list[Post] = []
@@ -112,7 +117,7 @@ def split_dump(folder: Path) -> Split:
     questions = sorted((p for p in posts if p.kind == "question"), key=lambda p: p.created)
     if group is None or len(questions) < 10:
         raise ConfigError(f"{folder}: too few questions for a time split")
-    cutoff = questions[int(SPLIT_QUANTILE * len(questions))].created
+    cutoff = questions[int(split_at * len(questions))].created
     up, down, accepted_votes = _votes_before(folder, cutoff)
     by_id = {p.id: p for p in posts}
     history = []
@@ -228,13 +233,15 @@ def tune_on_history(settings: Settings, options: Any,
 
 def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",
                      weighting: str = "default", progress: bool = False,
-                     details: bool = False, tune_options: Any = None) -> dict[str, Any]:
-    """Split, index the history, rank the candidates for every test question, score.
-    With ``tune_options``, the encoder is first tuned on the history's own pairs."""
+                     details: bool = False, tune_options: Any = None,
+                     split_at: float = SPLIT_QUANTILE) -> dict[str, Any]:
+    """Split at quantile ``split_at``, index the history, rank the candidates for every
+    test question, score.  With ``tune_options``, the encoder is first tuned on the
+    history's own pairs."""
     if not (folder / "Posts.xml").is_file():
         raise ConfigError(f"{folder} is not a Stack Exchange dump: Posts.xml is missing")
     started = time.perf_counter()
-    split = split_dump(folder)
+    split = split_dump(folder, split_at)
     index_history(settings, split, progress)
     tuning = None
     if tune_options is not None:
@@ -254,7 +261,8 @@ def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",
         agreement = tag_agreement(finder, split)
     result: dict[str, Any] = {
         **_metrics(ranks), "queries": len(split.tests), "candidates": len(split.candidates),
-        "split": split.split.isoformat(), "history_posts": len(split.history), "mode": mode,
+        "split": split.split.isoformat(), "split_at": split_at,
+        "history_posts": len(split.history), "mode": mode,
         "weighting": weighting, "site": folder.name,
         "baselines": {**baselines(split), "model2_lexical": _metrics(model2)},
         "tag_expert_overlap@5": agreement,
@@ -268,11 +276,14 @@ def evaluate_experts(settings: Settings, folder: Path, mode: str = "hybrid",
     return result
 
 
-def default_work_dir(folder: Path, tuned: bool = False) -> Path:
-    """``var/eval/experts-<site>``; a tuned run has its own (its vectors differ)."""
-    return Path("var") / "eval" / f"experts-{folder.resolve().name}{'-tuned' if tuned else ''}"
+def default_work_dir(folder: Path, tuned: bool = False,
+                     split_at: float = SPLIT_QUANTILE) -> Path:
+    """``var/eval/experts-<site>``; a tuned run, or another split, has its own (its
+    history or vectors differ): ``experts-<site>-at60-tuned``."""
+    at = "" if split_at == SPLIT_QUANTILE else f"-at{round(split_at * 100)}"
+    return Path("var") / "eval" / f"experts-{folder.resolve().name}{at}{'-tuned' if tuned else ''}"
 
 
 def eval_settings(settings: Settings, folder: Path, work_dir: Path | None,
-                  tuned: bool = False) -> Settings:
-    return replace(settings, data_dir=work_dir or default_work_dir(folder, tuned))
+                  tuned: bool = False, split_at: float = SPLIT_QUANTILE) -> Settings:
+    return replace(settings, data_dir=work_dir or default_work_dir(folder, tuned, split_at))

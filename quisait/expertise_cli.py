@@ -142,22 +142,26 @@ def route_command(ctx: click.Context, text: str | None, post: str | None, viewer
               help="First tune the encoder on the history's pairs (before the split only).")
 @click.option("--tune-epochs", default=3, show_default=True, type=click.IntRange(min=1))
 @click.option("--tune-minutes", type=click.FloatRange(min=0.1), help="Time budget of tuning.")
+@click.option("--split-at", type=click.FloatRange(min=0.3, max=0.95), default=0.8,
+              show_default=True, help="Quantile of the questions (by date) where the test "
+              "period starts: a lower one tests more questions on a shorter history.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
 def eval_experts_command(ctx: click.Context, folder: Path, mode: str, weighting: str,
                          work_dir: Path | None, tune: bool, tune_epochs: int,
-                         tune_minutes: float | None, quiet: bool) -> None:
-    """Question routing on a Stack Exchange dump (time split at the 80th percentile):
-    MRR, P@1, P@5 against the gold answerers, with the reference baselines."""
+                         tune_minutes: float | None, split_at: float, quiet: bool) -> None:
+    """Question routing on a Stack Exchange dump (time split at the 80th percentile, or
+    --split-at): MRR, P@1, P@5 against the gold answerers, with the reference baselines."""
     from expertise.evaluate import eval_settings, evaluate_experts
     from search.tuning import TuneOptions
 
     settings, fail = _context(ctx)
     options = TuneOptions(epochs=tune_epochs, max_minutes=tune_minutes) if tune else None
     try:
-        result = evaluate_experts(eval_settings(settings, folder, work_dir, tuned=tune), folder,
+        result = evaluate_experts(eval_settings(settings, folder, work_dir, tuned=tune,
+                                                split_at=split_at), folder,
                                   mode=mode, weighting=weighting, progress=not quiet,
-                                  tune_options=options)
+                                  tune_options=options, split_at=split_at)
     except QuisaitError as exc:
         fail(exc)
     click.echo(json.dumps(result))

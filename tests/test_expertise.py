@@ -297,6 +297,23 @@ def test_time_split_lets_nothing_from_after_t_leak(tmp_path):
     assert baselines(split)["answers_before_t"]["mrr"] == 0.5
 
 
+def test_an_earlier_split_cuts_the_history_there(tmp_path):
+    from core.errors import ConfigError
+    from expertise.evaluate import default_work_dir, split_dump
+
+    folder = _dump(tmp_path / "site")
+    split = split_dump(folder, split_at=0.5)  # T = the 6th question, day 6
+    assert split.split.day == 6
+    assert all(p.created < split.split for p in split.history)
+    assert {p.id.rsplit("p", 1)[1] for p in split.history if p.kind == "answer"} == {
+        "101", "102", "103", "104", "105"}
+    assert [q.rsplit("p", 1)[1] for q, _, _ in split.tests] == ["9"]
+    assert default_work_dir(folder, split_at=0.5).name == "experts-site-at50"
+    assert default_work_dir(folder, True).name == "experts-site-tuned"
+    with pytest.raises(ConfigError):
+        split_dump(folder, split_at=1.0)
+
+
 def test_eval_experts_runs_end_to_end_on_a_dump(tmp_path):
     from core.settings import Settings
     from expertise.evaluate import evaluate_experts
