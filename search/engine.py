@@ -14,7 +14,6 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -37,7 +36,7 @@ from search.curation import Curation
 from search.facts import Facts, item_facts
 from search.feedback import FeedbackStore, Target, counted_votes
 from search.fusion import FUSIONS
-from search.lexical import LexicalView
+from search.lexical import NO_LAG, Lag, LexicalView
 from search.profiles import ProfileStore
 from search.query import ParsedQuery, Phrase, parse_query, words_query
 from search.querylog import QueryLog
@@ -250,13 +249,13 @@ class Searcher:
             self.query_log.close()
         self.catalog.close()
 
-    def _changed_after(self, generation: int) -> tuple[Hashable, np.ndarray]:
+    def _changed_after(self, generation: int) -> Lag:
         """(a key: 0 when nothing changed after ``generation``, else the pair of it and
         the catalog's generation; the rowids of the items changed after it, deletions
         included)."""
         current = self.catalog.generation
         if current <= generation:
-            return 0, np.zeros(0, np.int64)
+            return NO_LAG
         key = (generation, current)
         rowids = self._lagging.get(key)
         if rowids is None:  # read once per pair (one pair per derived index)

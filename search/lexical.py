@@ -147,6 +147,8 @@ class Collection:
 
 
 Scored = tuple[np.ndarray, np.ndarray]  # (matched: bool[size], score: float64[size])
+Lag = tuple[Hashable, np.ndarray]  # (a key, 0 for none; catalog rowids an index lags behind)
+NO_LAG: Lag = (0, np.zeros(0, np.int64))
 
 
 class _PerSegment:
@@ -179,7 +181,7 @@ class LexicalView:
     """Vectorised scoring, permission masks and columns over one Whoosh searcher."""
 
     def __init__(self, searcher: Any,
-                 lag: tuple[Hashable, np.ndarray] = (0, np.zeros(0, np.int64))) -> None:
+                 lag: Lag = NO_LAG) -> None:
         self.searcher = searcher
         # (a key, the catalog rowids of the items changed after the generation the
         # searcher was committed at): their documents count for nobody (:meth:`live`)

@@ -10,7 +10,7 @@ still checks every result against the catalog, which may be ahead of the index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from core.settings import Settings
 from indexer import VectorIndex
 from indexer.embeddings import model_provenance
 from search.fusion import Ranking
-from search.lexical import Lru
+from search.lexical import NO_LAG, Lag, Lru
 from search.retrieval import Request, Retrieved
 
 BACKGROUND_Z = 2.5
@@ -37,7 +37,7 @@ class SemanticRetriever:
 
     def __init__(self, settings: Settings, vectors: VectorIndex | None,
                  encoder: Callable[[], Any],
-                 lagging: Callable[[int], tuple[Hashable, np.ndarray]] | None = None) -> None:
+                 lagging: Callable[[int], Lag] | None = None) -> None:
         self.settings = settings
         self.vectors = vectors
         self.encoder = encoder
@@ -192,14 +192,14 @@ class SemanticRetriever:
         return self._masks.get(("groups", allowed, self._lag()[0]),
                                lambda: self._settled(vectors.group_mask(allowed)))
 
-    def _lag(self) -> tuple[Hashable, np.ndarray]:
+    def _lag(self) -> Lag:
         """Items the catalog changed after the generation the vectors reflect: (a key, 0
         when there are none; their rowids).  Until the vectors catch up, a row still
         carries the item's old group (a move to a secret group, a deletion), so these
         rows take part in nobody's search: not in results, not in ranks or scores
         (fail closed for the seconds of an index run, or until embeddings are on again)."""
         if self.lagging is None or self.vectors is None:
-            return 0, np.zeros(0, np.int64)
+            return NO_LAG
         return self.lagging(self.vectors.generation)
 
     def _settled(self, mask: np.ndarray) -> np.ndarray:
