@@ -95,11 +95,14 @@ class Weighting:
 
 
 # Chosen once on the development dumps (quantumcomputing, french-meta; time splits at
-# the 60th-90th percentiles, see README): recent answering beat all-time volume as the
-# prior on every split, and evidence alone never beat evidence plus that prior.
+# the 50th-80th percentiles, see docs/tuning.md): recent answering beat all-time volume
+# as the only prior, evidence alone never beat evidence plus a prior, and all-time volume
+# at half the weight of recent answering, beside it, won on 15 of 17 site x split x mode
+# runs (``bench/expert_study.py``): with a short history, who answers a lot is evidence.
 WEIGHTINGS: dict[str, Weighting] = {
-    "default": Weighting({"evidence": 1.0, "recent": 1.0, "profile": 0.3}),
-    "routing": Weighting({"evidence": 1.0, "recent": 1.0, "profile": 0.3, "answerer": 0.2}),
+    "default": Weighting({"evidence": 1.0, "recent": 1.0, "prior": 0.5, "profile": 0.3}),
+    "routing": Weighting({"evidence": 1.0, "recent": 1.0, "prior": 0.5, "profile": 0.3,
+                          "answerer": 0.2}),
     "evidence_only": Weighting({"evidence": 1.0}),
     "prior_only": Weighting({"prior": 1.0}),
 }
