@@ -129,6 +129,30 @@ def linear(weights: dict[str, float], evidence_from: str = "evidence",
     return for_dump
 
 
+Study = Callable[[dict], Callable[[dict], dict[str, float]]]
+
+
+def aggregated(add: Callable[[list[float]], float]) -> Study:
+    """The product's weighting with each person's evidence re-added from their credits
+    (best first) by ``add`` instead of the ten-best sum."""
+    product = linear(dict(WEIGHTINGS["default"].weights), evidence_from="aggregated")
+
+    def for_dump(data: dict) -> Callable[[dict], dict[str, float]]:
+        for question in data["questions"]:
+            question["aggregated"] = {p: add(sorted(c, reverse=True))
+                                      for p, c in question["credits"].items() if c}
+        return product(data)
+    return for_dump
+
+
+AGGREGATES: dict[str, Callable[[list[float]], float]] = {
+    "top3": lambda c: sum(c[:3]), "top5": lambda c: sum(c[:5]),
+    "top10": lambda c: sum(c[:10]), "top20": lambda c: sum(c[:20]), "all": sum, "max": max,
+    "sqrt10": lambda c: sum(x ** 0.5 for x in c[:10]),
+    "squares10": lambda c: sum(x * x for x in c[:10]),
+    "log10": lambda c: math.log1p(sum(c[:10])),
+}
+
 CANDIDATES: dict[str, Callable[[dict], Callable[[dict], dict[str, float]]]] = {
     "product": linear(dict(WEIGHTINGS["default"].weights)),
     "routing": linear(dict(WEIGHTINGS["routing"].weights)),
@@ -145,6 +169,7 @@ CANDIDATES: dict[str, Callable[[dict], Callable[[dict], dict[str, float]]]] = {
     "adaptive5": linear({"evidence": 1.0, "recent": 1.0, "profile": 0.3}, adaptive=5.0),
     "adaptive10": linear({"evidence": 1.0, "recent": 1.0, "profile": 0.3}, adaptive=10.0),
     "adaptive20": linear({"evidence": 1.0, "recent": 1.0, "profile": 0.3}, adaptive=20.0),
+    **{f"credits-{name}": aggregated(add) for name, add in AGGREGATES.items()},
 }
 
 
