@@ -8,8 +8,8 @@
 ``dump`` re-reads the dump's time split (:func:`expertise.evaluate.split_dump`), opens
 the work folder ``quisait eval experts`` built for it (``--tuned``: the tuned one), and
 for every test question keeps what :meth:`expertise.finder.ExpertFinder.experts`
-combines: each candidate's evidence (the sum of their ten best credits), profile match,
-and the activity counts, plus how much the question found (the retrieved threads'
+combines: each candidate's credits (their evidence is the sum of the ten best), profile
+match, and the activity counts, plus how much the question found (the retrieved threads'
 relevance).  ``score`` prints the MRR of each weighting on each dump beside the
 product's, so a change can be checked on every split and site at once.
 """
@@ -29,7 +29,7 @@ from core.settings import load_settings  # noqa: E402
 from expertise.evaluate import READER, TUNED_MODEL, baselines, eval_settings, split_dump  # noqa: E402
 from expertise.finder import CREDITED, MIN_RELEVANCE, THREAD_SHARE  # noqa: E402
 from expertise.records import plain_query  # noqa: E402
-from expertise.scoring import WEIGHTINGS  # noqa: E402
+from expertise.scoring import WEIGHTINGS, Signals, Weighting, combine  # noqa: E402
 
 
 def dump(args: argparse.Namespace) -> None:
@@ -71,9 +71,6 @@ def dump(args: argparse.Namespace) -> None:
             out["questions"].append({  # type: ignore[attr-defined]
                 "id": qid, "gold": gold, "top_score": round(top, 5), "hits": len(hits),
                 "relevance_mass": round(sum(r for r in relevance if r >= MIN_RELEVANCE), 4),
-                "evidence": {p: round(sum(sorted((c for c, _ in credits[p]),
-                                                 reverse=True)[:CREDITED]), 5)
-                             for p in credits if p in split.candidates},
                 "credits": {p: [round(c, 5) for c, _ in sorted(credits[p], key=lambda x: -x[0])]
                             for p in credits if p in split.candidates},
                 "profile": {p: round(v, 4) for p, v in profile.items() if p in split.candidates},
@@ -85,12 +82,12 @@ def dump(args: argparse.Namespace) -> None:
 
 # -- weightings over a dump's question ------------------------------------------------
 
-def _norm(values: dict[str, float]) -> dict[str, float]:
-    top = max(values.values(), default=0.0)
-    return {k: v / top for k, v in values.items()} if top > 0 else {k: 0.0 for k in values}
+Scores = Callable[[dict], dict[str, float]]   # a question -> each candidate's score
+Study = Callable[[dict], Scores]              # a dump -> its question scorer
+Adder = Callable[[list[float]], float]        # a person's credits, best first -> evidence
 
 
-def _ranks(data: dict, score: Callable[[dict], dict[str, float]]) -> list[int]:
+def _ranks(data: dict, score: Scores) -> list[int]:
     ranks = []
     for question in data["questions"]:
         scores = score(question)
@@ -103,60 +100,49 @@ def _mrr(ranks: list[int]) -> float:
     return sum(1 / r for r in ranks) / len(ranks)
 
 
-def linear(weights: dict[str, float], evidence_from: str = "evidence",
-           adaptive: float = 0.0) -> Callable[[dict], Callable[[dict], dict[str, float]]]:
-    """The product's :func:`expertise.scoring.combine` (each part over its maximum among
-    the pool, then a weighted sum), optionally with the evidence weight scaled by how
-    much the question found: ``min(1, relevance_mass / adaptive)``."""
+def ten_best(credits: list[float]) -> float:
+    """The finder's evidence: the sum of a person's CREDITED best credits."""
+    return sum(credits[:CREDITED])
 
-    def for_dump(data: dict) -> Callable[[dict], dict[str, float]]:
-        prior = {c: math.log1p(data["answers"][c] + data["accepted"][c])
-                 for c in data["candidates"]}
-        recent = {c: math.log1p(data["recent"][c]) for c in data["candidates"]}
-        static = {"prior": _norm(prior), "recent": _norm(recent),
-                  "answerer": _norm(data["answer_rate"])}
+
+def linear(weights: dict[str, float], add: Adder = ten_best, adaptive: float = 0.0) -> Study:
+    """The product's :func:`expertise.scoring.combine` with ``weights``, each person's
+    evidence added from their credits by ``add``; with ``adaptive``, the evidence weight
+    scaled by how much the question found: ``min(1, relevance_mass / adaptive)``."""
+
+    def for_dump(data: dict) -> Scores:
+        people = data["candidates"]
 
         def score(question: dict) -> dict[str, float]:
-            parts = dict(static)
-            parts["evidence"] = _norm(question[evidence_from])
-            parts["profile"] = _norm(question["profile"])
+            signals = Signals(
+                evidence={p: add(sorted(c, reverse=True))
+                          for p, c in question["credits"].items() if c},
+                profile=question["profile"], answers=data["answers"],
+                accepted=data["accepted"], recent=data["recent"],
+                answer_rate=data["answer_rate"])
             scale = dict(weights)
             if adaptive and "evidence" in scale:
                 scale["evidence"] *= min(1.0, question["relevance_mass"] / adaptive)
-            return {c: sum(w * parts[n].get(c, 0.0) for n, w in scale.items())
-                    for c in data["candidates"]}
+            combined = combine(signals, people, Weighting(scale))
+            return {p: total for p, (total, _) in combined.items()}
         return score
     return for_dump
 
 
-Study = Callable[[dict], Callable[[dict], dict[str, float]]]
-
-
-def aggregated(add: Callable[[list[float]], float]) -> Study:
-    """The product's weighting with each person's evidence re-added from their credits
-    (best first) by ``add`` instead of the ten-best sum."""
-    product = linear(dict(WEIGHTINGS["default"].weights), evidence_from="aggregated")
-
-    def for_dump(data: dict) -> Callable[[dict], dict[str, float]]:
-        for question in data["questions"]:
-            question["aggregated"] = {p: add(sorted(c, reverse=True))
-                                      for p, c in question["credits"].items() if c}
-        return product(data)
-    return for_dump
-
-
-AGGREGATES: dict[str, Callable[[list[float]], float]] = {
-    "top3": lambda c: sum(c[:3]), "top5": lambda c: sum(c[:5]),
-    "top10": lambda c: sum(c[:10]), "top20": lambda c: sum(c[:20]), "all": sum, "max": max,
+DEFAULT = dict(WEIGHTINGS["default"].weights)
+PREVIOUS = {"evidence": 1.0, "recent": 1.0, "profile": 0.3}  # the default before 2026-12-07
+ADDERS: dict[str, Adder] = {
+    "top3": lambda c: sum(c[:3]), "top5": lambda c: sum(c[:5]), "top10": ten_best,
+    "top20": lambda c: sum(c[:20]), "all": sum, "max": max,
     "sqrt10": lambda c: sum(x ** 0.5 for x in c[:10]),
     "squares10": lambda c: sum(x * x for x in c[:10]),
     "log10": lambda c: math.log1p(sum(c[:10])),
 }
 
-CANDIDATES: dict[str, Callable[[dict], Callable[[dict], dict[str, float]]]] = {
-    "product": linear(dict(WEIGHTINGS["default"].weights)),
+CANDIDATES: dict[str, Study] = {
+    "product": linear(DEFAULT),
     "routing": linear(dict(WEIGHTINGS["routing"].weights)),
-    "previous": linear({"evidence": 1.0, "recent": 1.0, "profile": 0.3}),  # before 2026-12-07
+    "previous": linear(PREVIOUS),
     "evidence": linear({"evidence": 1.0}),
     "prior": linear({"prior": 1.0}),
     "ev+prior": linear({"evidence": 1.0, "prior": 1.0, "profile": 0.3}),
@@ -166,10 +152,8 @@ CANDIDATES: dict[str, Callable[[dict], Callable[[dict], dict[str, float]]]] = {
     "ev.5+prior": linear({"evidence": 0.5, "prior": 1.0, "profile": 0.3}),
     "ev.7+prior+recent": linear({"evidence": 0.7, "prior": 0.5, "recent": 0.5,
                                  "profile": 0.3}),
-    "adaptive5": linear({"evidence": 1.0, "recent": 1.0, "profile": 0.3}, adaptive=5.0),
-    "adaptive10": linear({"evidence": 1.0, "recent": 1.0, "profile": 0.3}, adaptive=10.0),
-    "adaptive20": linear({"evidence": 1.0, "recent": 1.0, "profile": 0.3}, adaptive=20.0),
-    **{f"credits-{name}": aggregated(add) for name, add in AGGREGATES.items()},
+    **{f"adaptive{at}": linear(DEFAULT, adaptive=float(at)) for at in (5, 10, 20)},
+    **{f"credits-{name}": linear(DEFAULT, add) for name, add in ADDERS.items()},
 }
 
 

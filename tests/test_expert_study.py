@@ -1,5 +1,7 @@
 """The expertise study (bench/expert_study.py) scores what the product's weighting
-scores: its offline figures stand for the product's only while both rank alike."""
+scores: its offline figures stand for the product's only while a dump's fields reach
+:func:`expertise.scoring.combine` as the finder's signals do (evidence: the ten best
+credits)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from expertise.finder import CREDITED
 from expertise.scoring import WEIGHTINGS, Signals, combine
 
 STUDY = Path(__file__).resolve().parent.parent / "bench" / "expert_study.py"
@@ -34,7 +37,8 @@ def _dump(seed: int) -> dict:
         found = rng.sample(people, 7)
         questions.append({
             "id": f"q{number}", "gold": rng.choice(people), "relevance_mass": 5.0,
-            "evidence": {p: round(rng.random() * 3, 4) for p in found},
+            "credits": {p: [round(rng.random(), 4) for _ in range(rng.randrange(1, 14))]
+                        for p in found},
             "profile": {p: round(rng.random(), 4) for p in rng.sample(people, 2)}})
     return {"candidates": people, "questions": questions,
             "answers": {p: rng.randrange(0, 40) for p in people},
@@ -49,7 +53,9 @@ def test_the_study_ranks_as_the_product_weighting_does(study, weighting, seed):
     data = _dump(seed)
     score = study.CANDIDATES["product" if weighting == "default" else "routing"](data)
     for question in data["questions"]:
-        signals = Signals(evidence=question["evidence"], profile=question["profile"],
+        evidence = {p: sum(sorted(c, reverse=True)[:CREDITED])
+                    for p, c in question["credits"].items()}
+        signals = Signals(evidence=evidence, profile=question["profile"],
                           answers=data["answers"], accepted=data["accepted"],
                           recent=data["recent"], answer_rate=data["answer_rate"])
         product = combine(signals, data["candidates"], WEIGHTINGS[weighting])
@@ -61,5 +67,5 @@ def test_the_study_ranks_as_the_product_weighting_does(study, weighting, seed):
 def test_the_study_scores_a_rank_of_one_as_one(study):
     data = _dump(4)
     for question in data["questions"]:  # the gold person holds all the evidence
-        question["evidence"] = {question["gold"]: 1.0}
+        question["credits"] = {question["gold"]: [1.0]}
     assert study._mrr(study._ranks(data, study.CANDIDATES["evidence"](data))) == 1.0
