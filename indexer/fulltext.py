@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,13 @@ from indexer.catalog import Catalog, Item
 from indexer.params import REBUILD_HINT, IndexState, check_params, write_params
 
 log = logging.getLogger(__name__)
+
+
+def _other_threads() -> list[threading.Thread]:
+    """Running threads besides the main one and tqdm's progress-bar monitor (which only
+    sleeps and refreshes bars)."""
+    return [thread for thread in threading.enumerate()
+            if thread is not threading.main_thread() and thread.name != "tqdm_monitor"]
 
 whoosh_io.install()  # segment files read in place, not copied (see indexer.whoosh_io)
 
@@ -221,8 +229,11 @@ class FullTextIndex:
 
     def _writer(self, fresh: bool):
         """A writer (the caller holds the lock); a big first build analyses documents in
-        ``procs`` processes."""
-        if fresh and self.procs > 1 and isinstance(self.storage, FileStorage):
+        ``procs`` processes, forked, so only from a process with no other thread but
+        tqdm's monitor (a child forked beside running threads can wait forever on a lock
+        one of them held: seen after Ray had started its threads in the same process)."""
+        if (fresh and self.procs > 1 and isinstance(self.storage, FileStorage)
+                and not _other_threads()):
             return self.index.writer(procs=self.procs, limitmb=128, multisegment=True,
                                      _lk=False, subargs={"limitmb": 128})
         return self.index.writer(limitmb=256, _lk=False)

@@ -217,3 +217,27 @@ def test_a_searcher_following_new_generations_sees_deletions_and_reuses_segments
         assert sum(v.count for v in counts["type"]) == len(hits)
         readers = [r for r, _ in searcher._whoosh_searcher().reader().leaf_readers()]
         assert first not in readers, "a segment with new deletions is read again"
+
+
+def test_a_first_build_forks_writers_only_without_other_threads(tmp_path: Path):
+    """Whoosh's multi-process writer forks; a child forked beside other running threads
+    (Ray's, in one process) can wait forever on a lock one of them held, so the
+    index then writes in this process instead."""
+    import threading
+
+    from whoosh.multiproc import MpWriter
+
+    index = FullTextIndex.open(tmp_path / "fulltext", procs=2)
+    writer = index._writer(fresh=True)
+    assert isinstance(writer, MpWriter)
+    writer.cancel()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="busy", daemon=True)
+    other.start()
+    try:
+        writer = index._writer(fresh=True)
+        assert not isinstance(writer, MpWriter)
+        writer.cancel()
+    finally:
+        stop.set()
+        other.join()
