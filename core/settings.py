@@ -39,6 +39,7 @@ class Settings:
     passage_tokens: int = 0
     passage_tokens_by_language: str = ""  # "en:128,fr:0"; measured: docs/tuning.md
     keyphrases: bool = True
+    spelling_correction: bool = True  # search for the readable word one letter away; docs/tuning.md
     word_pairs: str = "fr"  # languages that score query words side by side; docs/tuning.md
     fusion: str = "weighted"
     semantic_weight: float = 0.5

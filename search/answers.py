@@ -185,9 +185,12 @@ def score_candidates(scope: Scope, query: str | ParsedQuery, hits: Sequence[Hit]
                      weights: Mapping[str, float], passages: int,
                      encoded: int) -> list[tuple[Candidate, float]]:
     """The best candidate sentences with their scores, best first."""
-    question = _free_text(query)
+    parsed = _parsed(query)
+    question = parsed.free_text().strip()
     if not question:
         return []
+    # the words the search corrected are the question's words (Strutthof: Stutthof)
+    question = _corrected(question, scope.corrections(parsed))
     candidates = passage_candidates(scope, question, hits, passages)
     similarity = (_similarity(scope.searcher, question) if encoded and weights.get("encoder")
                   else None)
@@ -347,14 +350,20 @@ def _quotable(sentence: str) -> bool:
             and len(_WORD.findall(sentence)) >= MIN_WORDS)
 
 
-def _free_text(query: str | ParsedQuery) -> str:
-    """The query's words (its filters and exclusions left out)."""
+def _corrected(question: str, corrections: Mapping[str, str]) -> str:
+    """The question with each word the search corrected replaced by what it searched."""
+    for typed, searched in corrections.items():
+        question = re.sub(rf"\b{re.escape(typed)}\b", searched, question)
+    return question
+
+
+def _parsed(query: str | ParsedQuery) -> ParsedQuery:
     if isinstance(query, str):
         try:
-            return parse_query(query).free_text().strip()
+            return parse_query(query)
         except QuerySyntaxError:  # a pasted question with a stray quote
-            return words_query(query).free_text().strip()
-    return query.free_text().strip()
+            return words_query(query)
+    return query
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -32,7 +32,8 @@ from indexer.analysis import detect_language
 from indexer.embeddings import model_provenance
 from indexer.vectors import MANIFEST
 from search import signals
-from search.curation import Curation
+from search.curation import Curation, normalise
+from search.explore import corrections
 from search.facts import Facts, item_facts
 from search.feedback import FeedbackStore, Target, counted_votes
 from search.fusion import FUSIONS
@@ -365,7 +366,7 @@ class Searcher:
         if not allowed or parsed.is_empty():
             return []
         restriction = self._restriction_mask(parsed, scope)
-        text = text_query(parsed, self.curation.synonym_table(), self.pair_languages)
+        text = text_query(parsed, self.synonyms(scope, parsed), self.pair_languages)
         if text is None:  # filters only: newest first
             ranked = self._newest(restriction, limit)
             return self._ranked_hits(ranked, parsed, {}, person, allowed, limit, rerank=False)
@@ -375,6 +376,17 @@ class Searcher:
             Request(text, parsed.free_text(), allowed, restriction, passages, CANDIDATES))
         return self._ranked_hits(found.ranking, parsed, dict(found.parts), person, allowed,
                                  limit, feedback_query=query if isinstance(query, str) else None)
+
+    def synonyms(self, scope: Scope, parsed: ParsedQuery) -> dict[str, tuple[str, ...]]:
+        """The curated synonyms, and for ``scope`` the automatic corrections of words no
+        readable document contains (each searched beside the word typed)."""
+        table = self.curation.synonym_table()
+        if not self.settings.spelling_correction:
+            return table
+        for word, correction in corrections(scope, parsed).items():
+            key = normalise(word)
+            table[key] = (*table.get(key, ()), correction)
+        return table
 
     def _record_search(self, scope: Scope, query: str, hits: list[Hit], mode: str) -> int:
         """See :meth:`Scope.record_search`."""

@@ -17,10 +17,10 @@ import numpy as np
 from whoosh import query as wq
 
 from core.records import COMPANY_FEED
-from indexer.analysis import fold
+from indexer.analysis import LANGUAGES, analyzer_for, fold, stop_words
 from search.fusion import fuse
 from search.query import ParsedQuery, Term, parse_query
-from search.translate import text_query
+from search.translate import TEXT_FIELDS, text_query
 
 if TYPE_CHECKING:
     from search.engine import Hit, Searcher
@@ -31,6 +31,12 @@ FACETS = {"group": "group", "author": "author", "type": "kind", "tag": "tags",
           "lang": "lang", "year": "year"}
 MAX_FACET_VALUES = 20
 MAX_EDITS = 2
+# Automatic correction (searching for the readable word one letter away from a word no
+# readable document contains): only words this long, made of letters only, one edit
+# (an accent is a letter).  Measured in docs/tuning.md ("Searching for what was meant"):
+# two edits, or shorter words, correct real but rare names into other words.
+CORRECT_MIN_LETTERS = 5
+LETTERS = "abcdefghijklmnopqrstuvwxyzàâäçéèêëîïôöùûüÿœæ"
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ def facet_counts(scope: Scope, query: str | ParsedQuery,
     if not allowed or parsed.is_empty():
         return {name: [] for name in (*FACETS, "kind")}
     docs = searcher._restriction_mask(parsed, scope)
-    text = text_query(parsed, searcher.curation.synonym_table())
+    text = text_query(parsed, searcher.synonyms(scope, parsed))
     view = searcher._lexical_view()
     restriction = docs
     if text is not None:
@@ -126,6 +132,84 @@ def did_you_mean(scope: Scope, query: str) -> str | None:
             corrected = corrected.replace(clause.text, best, 1)
             changed = True
     return corrected if changed else None
+
+
+def corrections(scope: Scope, parsed: ParsedQuery) -> dict[str, str]:
+    """Query word -> the readable word it was most likely meant to be, for each free word
+    that no document the viewer may read contains (in any field, after analysis).
+
+    The candidates are the words one letter away (accents folded) that occur in a
+    readable document, the most frequent among them there; so the answer depends only on
+    what the viewer may read, never on a word of a group they cannot."""
+    searcher, allowed = scope.searcher, scope.readable
+    words = [clause.text for clause in parsed.clauses
+             if isinstance(clause, Term) and not clause.negated
+             and len(clause.text) >= CORRECT_MIN_LETTERS and clause.text.isalpha()
+             and not _stop_word(clause.text)]
+    if not allowed or not words:
+        return {}
+    view = searcher._lexical_view()
+
+    def make() -> dict[str, str]:
+        permission = view.permitted(allowed)
+        found: dict[str, str] = {}
+        for word in dict.fromkeys(words):
+            if _readable(view, word, permission):
+                continue
+            best = _nearest_readable(view, word.lower(), permission)
+            if best is not None:
+                found[word] = best
+        return found
+
+    # computed once per viewer's groups, words and index version (the search, the page
+    # and the answer all ask)
+    return dict(view.memo(("corrections", allowed, tuple(words)), make))
+
+
+def _stop_word(word: str) -> bool:
+    """A stop word of any language: searched in none, so never a misspelling."""
+    folded = fold(word.lower())
+    return any(folded in stop_words(language) for language in LANGUAGES)
+
+
+def _readable(view: LexicalView, word: str, permission: np.ndarray) -> bool:
+    """Whether a readable document holds ``word`` as the search reads it: its analysed
+    form in a text field of either language, or the tag (what :func:`word_query`
+    matches; a word of several tokens counts as readable, it is never corrected)."""
+    for field in TEXT_FIELDS:
+        tokens = [token.text for token in analyzer_for(field.rsplit("_", 1)[1])(word)]
+        if len(tokens) > 1 or (tokens and view.count_in(field, tokens[0], permission)):
+            return True
+    return bool(view.count_in("tags", word.lower(), permission))
+
+
+def _nearest_readable(view: LexicalView, word: str, permission: np.ndarray) -> str | None:
+    """The readable word one edit from ``word`` (a letter added, removed, replaced, or
+    two swapped; an accent is a letter), the most frequent in readable documents among
+    them.  The edits are looked up in the index's lexicon: far cheaper than Whoosh's
+    automaton (15 ms a word on PIAF, docs/tuning.md)."""
+    scored = [(-count, candidate) for candidate in view.known("spell", _one_edit(word))
+              if (count := view.count_in("spell", candidate, permission))]  # readable only
+    return min(scored)[1] if scored else None
+
+
+def _one_edit(word: str) -> set[str]:
+    """Every string one edit from ``word`` over the letters of French and English, its
+    first letter kept (as Lucene's spell checkers do by default: people seldom mistype
+    it, and changing it turns rare words into others, "tegmental" into "segmental")."""
+    found: set[str] = set()
+    for i in range(1, len(word) + 1):
+        head, tail = word[:i], word[i:]
+        if tail:
+            found.add(head + tail[1:])
+        if len(tail) > 1:
+            found.add(head + tail[1] + tail[0] + tail[2:])
+        for letter in LETTERS:
+            found.add(head + letter + tail)
+            if tail:
+                found.add(head + letter + tail[1:])
+    found.discard(word)
+    return found
 
 
 def _permitted_count(whoosh: Any, word: str, permission: np.ndarray) -> int:

@@ -23,7 +23,7 @@ import logging
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from functools import partial
 from typing import Any
 
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 POSTINGS_BUDGET = 4_000_000  # cached postings per view (about 50 MB)
 MASKS_KEPT = 256  # permission / filter masks per view
+MEMOS_KEPT = 1024  # small derived values per view (spelling corrections)
 IDFS_KEPT = 100_000  # idf values per (term, collection), per view
 SEGMENT_COLUMNS_KEPT = 256  # per-segment columns, shared by the views of the process
 SEGMENT_POSTINGS_BUDGET = 8_000_000  # per-segment postings, shared (about 100 MB)
@@ -106,6 +107,11 @@ def _matched_ids(matcher: Any) -> np.ndarray:
 
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+def _lexicon(reader: Any, field: str) -> frozenset[str]:
+    return frozenset(term.decode() if isinstance(term, bytes) else term
+                     for term in reader.lexicon(field))
 
 
 def _segment_lengths(reader: Any, field: str) -> np.ndarray:
@@ -196,10 +202,16 @@ class LexicalView:
             value[0] if isinstance(value, tuple) else value))
         self._idf = Lru(IDFS_KEPT)  # per (term, collection): a count over the postings
         self._masks = Lru(MASKS_KEPT)
+        self._memos = Lru(MEMOS_KEPT)
         self._columns: dict[str, np.ndarray] = {}
         self._lengths: dict[str, np.ndarray] = {}
         self._live: np.ndarray | None = None
         self._distinct: dict[str, list[str]] = {}
+
+    def memo(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """A small value derived from this view's documents, computed once per view
+        (a new index generation starts afresh)."""
+        return self._memos.get(key, make)
 
     # -- columns and masks --------------------------------------------------------------
 
@@ -287,6 +299,18 @@ class LexicalView:
             self._columns[f"{key}:docs"] = np.concatenate(docs)
             self._distinct[key] = terms
         return (self._distinct[key], self._columns[key], self._columns[f"{key}:docs"])
+
+    def known(self, field: str, terms: Iterable[str]) -> list[str]:
+        """Those of ``terms`` that a document of the index holds in ``field`` (each
+        segment's lexicon is read once, and shared like its columns)."""
+        lexicons = [SEGMENT_COLUMNS.get(sub.reader(), ("lexicon", field),
+                                        partial(_lexicon, sub.reader(), field))
+                    for sub, _offset in self.segments]
+        return [term for term in terms if any(term in lexicon for lexicon in lexicons)]
+
+    def count_in(self, field: str, term: str, mask: np.ndarray) -> int:
+        """How many documents of ``mask`` hold ``term`` in ``field`` (postings cached)."""
+        return int(mask[self._postings_ids(field, term)].sum())
 
     def _postings_ids(self, field: str, term: str) -> np.ndarray:
         """Live document numbers of a term's postings, unscored."""

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from core.records import Person
 from indexer import Item
-from search.explore import did_you_mean, facet_counts, more_like_this
-from search.query import ParsedQuery
+from search.explore import corrections, did_you_mean, facet_counts, more_like_this
+from search.query import ParsedQuery, parse_query
 
 if TYPE_CHECKING:
     from search.engine import Hit, Searcher
@@ -63,6 +63,15 @@ class Scope:
         """A corrected query ("did you mean") built only from readable words, or None."""
         self.searcher._refresh_view()
         return did_you_mean(self, query)
+
+    def corrections(self, query: str | ParsedQuery) -> dict[str, str]:
+        """Typed word -> the readable word also searched for it: the free words that no
+        readable document contains, one letter away from one that some do (empty when
+        ``spelling_correction`` is off).  Quoting a word searches it as typed."""
+        if not self.searcher.settings.spelling_correction:
+            return {}
+        self.searcher._refresh_view()
+        return corrections(self, parse_query(query) if isinstance(query, str) else query)
 
     def similar(self, item_id: str, limit: int = 10) -> list[Hit]:
         """More like this: readable items similar to ``item_id`` (none when it is not

@@ -10,6 +10,7 @@ engine may rank at most, how far page 1 reads ahead for the answer's passages.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,18 @@ class SearchPage:
     facets: dict[str, Any] = field(default_factory=dict)
     answer: Answer | None = None
     more: bool = False
+    corrected: dict[str, str] = field(default_factory=dict)  # typed -> also searched
+
+    @property
+    def as_typed(self) -> str:
+        """The query with the corrected words quoted, which searches them as typed."""
+        query = self.request.query
+        for word in self.corrected:
+            for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", query):
+                if query.count('"', 0, match.start()) % 2 == 0:  # outside a phrase
+                    query = f'{query[:match.start()]}"{word}"{query[match.end():]}'
+                    break
+        return query
 
     @property
     def hits(self) -> list[Hit]:
@@ -70,11 +83,13 @@ def run_search(scope: Scope, request: SearchRequest) -> SearchPage:
     searched = scope.search(query, mode=request.mode, limit=limit)
     ranked = searched[:end]
     search_id = scope.record_search(query, ranked, request.mode) if first else 0
-    suggestion = scope.suggest(query) if len(ranked) < 3 else None
+    corrected = scope.corrections(query)
+    suggestion = scope.suggest(query) if len(ranked) < 3 and not corrected else None
     answer = (extract_answer(scope, query, searched)
               if first and request.answer else None)
     more = (len(searched) > end if wanted > end else len(ranked) == end) and (
         request.window is None or end < request.window)
     shown = searched if request.facets_of_shown else []
     facets = scope.facets(query, shown=shown) if request.facets else {}
-    return SearchPage(request, searched, ranked, search_id, suggestion, facets, answer, more)
+    return SearchPage(request, searched, ranked, search_id, suggestion, facets, answer, more,
+                      corrected)

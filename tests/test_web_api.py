@@ -58,9 +58,16 @@ def test_search_pages_do_not_overlap(shared_app, tokens):
 
 
 def test_did_you_mean(shared_app, tokens):
-    data = get(shared_app, "/api/v1/search?q=kubernetse&mode=lexical",
+    data = get(shared_app, "/api/v1/search?q=kubernetxx&mode=lexical",  # two letters off
                tokens["employee"]).get_json()
-    assert data["did_you_mean"] == "kubernetes"
+    assert data["did_you_mean"] == "kubernetes" and data["also_searched"] == {}
+
+
+def test_a_typo_one_letter_off_is_searched_for_what_was_meant(shared_app, tokens):
+    data = get(shared_app, "/api/v1/search?q=kubernetse&mode=lexical",  # two letters swapped
+               tokens["employee"]).get_json()
+    assert data["also_searched"] == {"kubernetse": "kubernetes"}
+    assert data["hits"] and data["did_you_mean"] is None
 
 
 @pytest.mark.parametrize(("query", "status", "code", "field"), [

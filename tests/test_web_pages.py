@@ -28,8 +28,10 @@ def test_search_page(shared_app):
     assert 'value="lexical" checked' in page
     facets = page[page.index('class="facets"'):]
     assert "/search?q=notes+de+frais+group:g-finance&amp;mode=lexical" in facets
-    suggestion = client.get("/search?q=kubernetse&mode=lexical").get_data(as_text=True)
+    suggestion = client.get("/search?q=kubernetxx&mode=lexical").get_data(as_text=True)
     assert 'class="suggestion"' in suggestion and ">kubernetes</a>" in suggestion
+    corrected = client.get("/search?q=kubernetse&mode=lexical").get_data(as_text=True)
+    assert 'class="suggestion corrected"' in corrected and 'class="suggestion"' not in corrected
 
 
 def test_query_syntax_error_is_shown_with_a_caret(shared_app):

@@ -23,12 +23,18 @@ def misspelt(word: str) -> str:
     return word[:-1] + ("a" if word[-1] != "a" else "e")
 
 
+def inserted(word: str) -> str:
+    """One letter more inside the stem: a typo the search corrects for readers."""
+    return word[:3] + "q" + word[3:]
+
+
 def api_texts(app: Flask, token: str, word: str, items: list[str]) -> list[tuple[int, str]]:
     """(status, body) of every API answer that could carry the word or the group."""
     client = app.test_client()
     urls = [f"/api/v1/search?q={word}&mode={mode}&limit=50"
             for mode in ("lexical", "semantic", "hybrid")]
-    urls.append(f"/api/v1/search?q={misspelt(word)}&mode=lexical")
+    urls += [f"/api/v1/search?q={typo(word)}&mode={mode}" for typo in (misspelt, inserted)
+             for mode in ("lexical", "hybrid")]
     urls += [f"/api/v1/posts/{item}" for item in items]
     urls += [f"/api/v1/posts/{item}/similar" for item in items]
     answers = [client.get(url, headers=bearer(token)) for url in urls]
@@ -43,7 +49,7 @@ def api_texts(app: Flask, token: str, word: str, items: list[str]) -> list[tuple
 def page_texts(app: Flask, person: str, word: str, items: list[str]) -> list[tuple[int, str]]:
     client = signed_in(app, person)
     urls = [f"/search?q={word}&mode={mode}" for mode in ("lexical", "semantic", "hybrid")]
-    urls.append(f"/search?q={misspelt(word)}&mode=lexical")
+    urls += [f"/search?q={typo(word)}&mode=lexical" for typo in (misspelt, inserted)]
     urls += [f"/posts/{item}" for item in items]
     answers = [client.get(url) for url in urls]
     echoes = [f'value="{q}"' for q in (word, misspelt(word))]
@@ -90,9 +96,18 @@ def test_members_find_the_canaries(shared_app, case):
                       headers=bearer(token)).get_json()
     assert any(hit["group"]["id"] == group for hit in data["hits"])
     assert data["facets"]["group"][0]["value"] == group
-    suggestion = client.get(f"/api/v1/search?q={misspelt(words[0])}&mode=lexical",
-                            headers=bearer(token)).get_json()["did_you_mean"]
-    assert suggestion == words[0]
+    typo = inserted(words[0])
+    corrected = client.get(f"/api/v1/search?q={typo}&mode=lexical",
+                           headers=bearer(token)).get_json()
+    assert corrected["also_searched"] == {typo: words[0]}  # searched for them too
+    assert any(hit["group"]["id"] == group for hit in corrected["hits"])
+    quoted = client.get(f'/api/v1/search?q="{typo}"&mode=lexical',
+                        headers=bearer(token)).get_json()  # quoted: only as typed
+    assert quoted["also_searched"] == {} and quoted["hits"] == []
+    farther = words[0][:-2] + "zz"  # two letters away: not corrected, only suggested
+    found = client.get(f"/api/v1/search?q={farther}&mode=lexical",
+                       headers=bearer(token)).get_json()
+    assert found["also_searched"] == {} and found["did_you_mean"] == words[0]
     item = group_items(shared_app, group)[0]
     assert client.get(f"/api/v1/posts/{item}", headers=bearer(token)).status_code == 200
     page = signed_in(shared_app, member).get(f"/search?q={words[0]}&mode=lexical")

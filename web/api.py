@@ -77,6 +77,7 @@ def search() -> Any:
         "hits": [hit_json(hit, explain) for hit in found.hits],
         "facets": facets_json(found.facets),
         "did_you_mean": found.suggestion,
+        "also_searched": found.corrected,
     })
 
 

@@ -121,6 +121,7 @@ def search() -> Any:
     page = params.integer("page", 1, 1, MAX_PAGE)
     context: dict[str, Any] = {"query": query, "mode": mode, "page": page, "modes": MODES,
                                "hits": [], "facets": {}, "suggestion": None, "syntax": None,
+                               "corrected": {}, "as_typed": query,
                                "experts": [], "answer": None}
     if query:
         try:
@@ -149,7 +150,8 @@ def _results(query: str, mode: str, page: int, person: Any) -> dict[str, Any]:
             for i, hit in enumerate(found.hits, start=1)]
     return {"hits": hits, "search_id": found.search_id, "experts": experts,
             "answer": found.answer, "more": found.more, "facets": facets_json(found.facets),
-            "suggestion": found.suggestion}
+            "suggestion": found.suggestion, "corrected": found.corrected,
+            "as_typed": found.as_typed}
 
 
 @pages.post("/pins")

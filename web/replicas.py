@@ -47,7 +47,7 @@ APP_PREFIX = "quisait-"  # then a digest of the data folder's path: one deployme
 DEPLOYMENT = "QuisaitReplica"
 # the read calls a replica runs; anything else is done by the web process
 CALLS = {
-    "scope": frozenset({"search", "facets", "suggest", "similar"}),
+    "scope": frozenset({"search", "facets", "suggest", "corrections", "similar"}),
     "finder": frozenset({"experts", "person", "route", "route_post", "unanswered", "topic",
                          "candidate_topics"}),
 }
@@ -275,6 +275,9 @@ class RemoteScope(Scope):
 
     def suggest(self, query: str) -> str | None:
         return self._call("suggest", query)
+
+    def corrections(self, query: Any) -> Any:
+        return self._call("corrections", query)
 
     def similar(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("similar", *args, **kwargs)
