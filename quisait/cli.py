@@ -227,6 +227,9 @@ def search_command(ctx: click.Context, query: str, viewer: str, mode: str, limit
         _fail(exc)
     except QuisaitError as exc:
         _fail(exc)
+    for typed, searched in found.corrected.items():
+        click.secho(f"Also searched for: {searched} (nothing you may read contains "
+                    f"{typed!r}; quote it to search only for it)", fg="cyan")
     if suggestion:
         click.secho(f"Did you mean: {suggestion}", fg="cyan")
     if not hits:

@@ -34,6 +34,8 @@ def test_index_status_search(tmp_path, encoder):
     found = run("--data-dir", data, "search", "kubernetes", "--as", "p-ana", "--explain")
     assert "Kubernetes rollback" in found.output and "lexical_rank=1" in found.output
     assert "no results" in run("--data-dir", data, "search", "kubernetes", "--as", "x").output
+    typo = run("--data-dir", data, "search", "kubernetse", "--as", "p-ana").output
+    assert "Also searched for: kubernetes" in typo and "Kubernetes rollback" in typo
 
 
 def test_skipped_records_exit_with_problems(tmp_path, encoder):
