@@ -374,8 +374,11 @@ class Searcher:
                     if mode != "lexical" and self.semantic.available else None)
         found = self.retrievers[mode].retrieve(
             Request(text, parsed.free_text(), allowed, restriction, passages, CANDIDATES))
+        corrected = (tuple(corrections(scope, parsed).values())
+                     if self.settings.spelling_correction else ())  # highlighted too
         return self._ranked_hits(found.ranking, parsed, dict(found.parts), person, allowed,
-                                 limit, feedback_query=query if isinstance(query, str) else None)
+                                 limit, feedback_query=query if isinstance(query, str) else None,
+                                 also=corrected)
 
     def synonyms(self, scope: Scope, parsed: ParsedQuery) -> dict[str, tuple[str, ...]]:
         """The curated synonyms, and for ``scope`` the automatic corrections of words no
@@ -495,9 +498,11 @@ class Searcher:
     def _ranked_hits(self, fused: list[tuple[int, float]], parsed: ParsedQuery,
                      rankings: dict[str, list[tuple[int, float]]], person: Person | None,
                      allowed: frozenset[str], limit: int, rerank: bool = True,
-                     feedback_query: str | None = None) -> list[Hit]:
+                     feedback_query: str | None = None,
+                     also: tuple[str, ...] = ()) -> list[Hit]:
         """Apply the KM signals (pins first, then marks, accepted, reactions, recency,
-        and the feedback cast on ``feedback_query``: what the person typed)."""
+        and the feedback cast on ``feedback_query``: what the person typed); snippets
+        highlight the query's words and ``also`` (the words searched for its typos)."""
         now = datetime.now(UTC)
         pinned = self._pinned(parsed, person, allowed, now)
         facts = item_facts(self.catalog.db, [r for r, _ in fused]
@@ -517,7 +522,7 @@ class Searcher:
         pins = [(item.rowid, 0.0, {"pinned": 1.0}) for item in pinned.values()]
         chosen = (pins + explained)[:limit]
         items = self.catalog.items_by_rowid(rowid for rowid, _, _ in chosen)
-        terms = parsed.positive_terms()
+        terms = (*parsed.positive_terms(), *also)
         return [self._hit(items[rowid], facts[rowid], score, terms, explanation,
                           marks.get(items[rowid].id))
                 for rowid, score, explanation in chosen if rowid in items and rowid in facts]

@@ -138,9 +138,10 @@ def corrections(scope: Scope, parsed: ParsedQuery) -> dict[str, str]:
     """Query word -> the readable word it was most likely meant to be, for each free word
     that no document the viewer may read contains (in any field, after analysis).
 
-    The candidates are the words one letter away (accents folded) that occur in a
-    readable document, the most frequent among them there; so the answer depends only on
-    what the viewer may read, never on a word of a group they cannot."""
+    The candidates are the words one edit away (an accent is a letter, the first letter
+    is kept) that occur in a readable document, the most frequent among them there; so
+    the answer depends only on what the viewer may read, never on a word of a group they
+    cannot."""
     searcher, allowed = scope.searcher, scope.readable
     words = [clause.text for clause in parsed.clauses
              if isinstance(clause, Term) and not clause.negated

@@ -56,6 +56,8 @@ def test_an_unknown_word_is_searched_as_the_readable_word_one_letter_away(tmp_pa
         assert scope.corrections("Quand fut libéré le Strutthof ?") == {"Strutthof": "stutthof"}
         hits = scope.search("Quand fut libéré le Strutthof ?", mode="lexical")
         assert [hit.id for hit in hits][:2] == ["camp", "camp2"]
+        marked = [hits[1].snippet[start:end] for start, end in hits[1].highlights]
+        assert marked == ["Stutthof"]  # the word searched is highlighted
         page = run_search(scope, SearchRequest("libéré Strutthof", "lexical", 1, 10))
         assert page.corrected == {"Strutthof": "stutthof"} and page.suggestion is None
         assert page.as_typed == 'libéré "Strutthof"'
