@@ -7,15 +7,24 @@ over a memoryview of the memory-mapped segment, and that class wraps the view in
 documents an update replaces).  :func:`install` gives ``BufferFile`` a read-only file
 object over the same view instead; everything else reads through ``BufferFile.get``,
 which already slices the view.
+
+:func:`install` also draws segment ids from the operating system's randomness instead of
+the ``random`` module: searchers share what they read of a segment by its id
+(``search.lexical``), and a seeded ``random`` (Hypothesis seeds it for every example)
+gave two indexes of one process the same ids, so one read the other's postings.
 """
 
 from __future__ import annotations
 
 import io
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
+from whoosh.codec import base as codec_base
 from whoosh.filedb import structfile
+
+SEGMENT_ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 class ViewFile:
@@ -76,6 +85,11 @@ def _buffer_file_init(self: Any, buf: Any, name: str | None = None,
     self.is_closed = False
 
 
+def _segment_id(cls: Any, size: int = 16) -> str:
+    return "".join(secrets.choice(SEGMENT_ID_CHARS) for _ in range(size))
+
+
 def install() -> None:
-    """Replace ``BufferFile.__init__`` (idempotent)."""
+    """Replace ``BufferFile.__init__`` and the segment ids' source (idempotent)."""
     structfile.BufferFile.__init__ = _buffer_file_init
+    codec_base.Segment._random_id = classmethod(_segment_id)

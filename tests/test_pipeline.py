@@ -227,10 +227,17 @@ def test_a_first_build_forks_writers_only_without_other_threads(tmp_path: Path):
 
     from whoosh.multiproc import MpWriter
 
+    from indexer import fulltext
+
     index = FullTextIndex.open(tmp_path / "fulltext", procs=2)
-    writer = index._writer(fresh=True)
-    assert isinstance(writer, MpWriter)
-    writer.cancel()
+    alone = fulltext._other_threads  # other tests may leave threads behind: pretend none
+    fulltext._other_threads = list
+    try:
+        writer = index._writer(fresh=True)
+        assert isinstance(writer, MpWriter)
+        writer.cancel()
+    finally:
+        fulltext._other_threads = alone
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, name="busy", daemon=True)
     other.start()

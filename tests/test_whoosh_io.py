@@ -42,3 +42,20 @@ def test_view_file_reads_as_bytesio(data, steps):
 def test_a_pickle_loads_from_a_view():
     payload = pickle.dumps({"terms": list(range(100)), "name": "segment"})
     assert pickle.load(ViewFile(memoryview(payload))) == pickle.loads(payload)
+
+
+def test_segment_ids_stay_unique_when_random_is_seeded(tmp_path):
+    """Searchers share what they read of a segment by its id; a seeded ``random``
+    (Hypothesis seeds it) must not give two indexes the same ids."""
+    import random
+
+    from indexer.fulltext import FullTextIndex
+
+    ids = []
+    for name in ("a", "b"):
+        random.seed(7)
+        index = FullTextIndex.open(tmp_path / name)
+        writer = index.index.writer()
+        ids.append(writer.newsegment.segment_id())
+        writer.cancel()
+    assert ids[0] != ids[1]
