@@ -124,6 +124,16 @@ def test_experts_with_evidence_and_iso_dates(shared_app, tokens):
     assert "T" in top["last_activity"] and "T" in top["evidence"][0]["created"]
     assert "roles" not in top["person"]  # a card shows the public profile only
     assert set(top["components"]) >= {"evidence"}
+    assert data["also_searched"] == {}
+
+
+def test_experts_on_a_typo_are_found_for_what_was_meant(shared_app, tokens):
+    url = "/api/v1/experts?q={}&mode=lexical&limit=3"
+    typed = call(shared_app, "GET", url.format("kubernetse"), tokens["employee"]).get_json()
+    meant = call(shared_app, "GET", url.format("kubernetes"), tokens["employee"]).get_json()
+    assert typed["also_searched"] == {"kubernetse": "kubernetes"}
+    assert [e["person"]["id"] for e in typed["experts"]] == \
+        [e["person"]["id"] for e in meant["experts"]] != []
 
 
 @pytest.mark.parametrize("query,field", [("q=", "q"), ("q=frais&limit=51", "limit"),

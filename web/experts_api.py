@@ -16,7 +16,7 @@ from core.errors import InvalidRecordError, NotFoundError
 from expertise import ExpertFinder, topic_from_dict
 from search import MODES
 from web import params
-from web.api import api, api_viewer
+from web.api import api, api_viewer, searcher
 from web.auth import Viewer, require_roles
 from web.errors import InvalidParameter, NotFound
 from web.present import hit_json
@@ -55,7 +55,9 @@ def experts() -> Any:
     found = finder().experts(query, viewer.person, limit=limit, mode=mode,
                              include_inactive=km_view)
     return jsonify({"query": query, "mode": mode, "km_view": km_view,
-                    "experts": [expert_json(e) for e in found]})
+                    "experts": [expert_json(e) for e in found],
+                    # typed -> also searched (the evidence is found with it)
+                    "also_searched": searcher().scope(viewer.person).corrections(query)})
 
 
 @api.get("/people/<path:person_id>")
