@@ -179,6 +179,23 @@ def test_sign_in_and_search_in_french(browser, base_url):
         assert not watched.errors and not watched.dialogs
 
 
+def test_a_typo_is_searched_for_what_was_meant_and_as_typed_on_request(browser, base_url):
+    with signed_in(browser, base_url, EMPLOYEE, locale="fr-FR") as watched:
+        page = watched.page
+        titles = search(page, "remboursment frais")
+        assert "Délai de remboursement des notes de frais ?" in titles[:5], titles
+        notice = page.inner_text("p.corrected")
+        assert "remboursement" in notice and "« remboursment »" in notice, notice
+        marks = {m.lower() for m in page.locator("ol.hits mark").all_inner_texts()}
+        assert "remboursement" in marks, marks  # the word searched is highlighted
+        screenshot(page, "search-typo")
+        page.click("p.corrected a")  # search only for what was typed: the word quoted
+        page.wait_for_selector("#results-title")
+        assert page.input_value("#q") == '"remboursment" frais'
+        assert page.locator("p.corrected").count() == 0
+        assert not watched.errors and not watched.dialogs
+
+
 def test_search_in_english_and_open_a_result(browser, base_url):
     with signed_in(browser, base_url, EMPLOYEE, locale="en-US") as watched:
         page = watched.page
