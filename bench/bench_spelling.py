@@ -4,7 +4,8 @@ On a BEIR work folder built by ``quisait eval search`` (its corpus indexed in on
 group), two searchers over the same index, one with the correction and one without,
 answer the same questions alternately (so both see the same machine load; each goes
 first on every other question): the questions as written, then each with one letter
-added inside its longest word (a typo the correction has to find).  Prints, per
+added inside its longest word (a typo the correction has to find), then 20 queries of
+64 unknown 14-letter words (the most a query holds: the worst case).  Prints, per
 workload, the median and p95 in ms of each searcher (the best of ``--repeats`` runs per
 question; with 1, the default, the correction is computed on every search, as for a
 query never seen: it is kept per index version after that), their ratio, and the share
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
+import string
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -64,8 +67,12 @@ def main() -> None:
               for name, searcher in searchers.items()}
     report: dict[str, object] = {"mode": args.mode, "questions": len(questions),
                                  "repeats": args.repeats}
+    rng = random.Random(1)
+    gibberish = [" ".join("".join(rng.choice(string.ascii_lowercase) for _ in range(14))
+                          for _ in range(64)) for _ in range(20)]
     for workload, texts in (("as written", questions),
-                            ("one typo each", [typo(q) for q in questions])):
+                            ("one typo each", [typo(q) for q in questions]),
+                            ("64 unknown words", gibberish)):
         times: dict[str, list[float]] = {name: [] for name in scopes}
         corrected = 0
         for number, text in enumerate(texts):

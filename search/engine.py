@@ -220,11 +220,13 @@ class Searcher:
     def warm_up(self) -> None:
         """Load what the first query would otherwise wait for: the model (and its first,
         slow, call), the language identifier, the permission columns of the full-text
-        index, the group codes."""
+        index, the group codes, the spelling lexicon (typos' corrections)."""
         detect_language("warm up")
         view = self._refresh_view()
         view.codes("group")
         view.column("rowid")
+        if self.settings.spelling_correction:
+            view.known("spell", ())  # reads each segment's lexicon once
         self.semantic.warm_up()
 
     def __enter__(self) -> Searcher:
