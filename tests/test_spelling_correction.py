@@ -147,3 +147,20 @@ def test_the_page_says_what_it_also_searched_and_links_to_the_search_as_typed(sh
                                        headers=bearer(token_for(shared_app, "p-julien")))
     data = api.get_json()
     assert data["also_searched"] == {"kubqernetes": "kubernetes"} and data["hits"]
+
+
+def test_a_word_moved_to_a_secret_group_is_no_longer_corrected_to(tmp_path, encoder):
+    """The same open searcher, before and after the only post holding a word moves to a
+    secret group: the outsider's typo of it is corrected before, not after (nor searched,
+    nor highlighted), while the member still gets it."""
+    post = _post("k1", "Le projet Kessivor démarre en mars.")
+    config = _index(tmp_path, "net", [*READABLE, post])
+    with Searcher.open(config) as searcher:
+        assert searcher.scope("p-ana").corrections("Kesqsivor") == {"Kesqsivor": "kessivor"}
+        assert [h.id for h in searcher.scope("p-ana").search("Kesqsivor", mode="lexical")] \
+            == ["k1"]
+        moved = write_jsonl(tmp_path / "moved.jsonl", [{**post, "group": "g-secret"}])
+        index_sources(config, [str(moved)])
+        assert searcher.scope("p-ana").corrections("Kesqsivor") == {}
+        assert searcher.scope("p-ana").search("Kesqsivor", mode="lexical") == []
+        assert searcher.scope("p-bo").corrections("Kesqsivor") == {"Kesqsivor": "kessivor"}
