@@ -376,18 +376,14 @@ class Searcher:
                     if mode != "lexical" and self.semantic.available else None)
         found = self.retrievers[mode].retrieve(
             Request(text, parsed.free_text(), allowed, restriction, passages, CANDIDATES))
-        corrected = (tuple(corrections(scope, parsed).values())
-                     if self.settings.spelling_correction else ())  # highlighted too
         return self._ranked_hits(found.ranking, parsed, dict(found.parts), person, allowed,
                                  limit, feedback_query=query if isinstance(query, str) else None,
-                                 also=corrected)
+                                 also=tuple(corrections(scope, parsed).values()))
 
     def synonyms(self, scope: Scope, parsed: ParsedQuery) -> dict[str, tuple[str, ...]]:
         """The curated synonyms, and for ``scope`` the automatic corrections of words no
         readable document contains (each searched beside the word typed)."""
         table = self.curation.synonym_table()
-        if not self.settings.spelling_correction:
-            return table
         for word, correction in corrections(scope, parsed).items():
             key = normalise(word)
             table[key] = (*table.get(key, ()), correction)

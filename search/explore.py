@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from whoosh import query as wq
 
 from core.records import COMPANY_FEED
 from indexer.analysis import LANGUAGES, analyzer_for, fold, stop_words
@@ -120,15 +119,15 @@ def did_you_mean(scope: Scope, query: str) -> str | None:
     if not allowed:
         return None
     view = searcher._lexical_view()
-    whoosh, permission = view.searcher, view.permitted(allowed)
+    permission = view.permitted(allowed)
     changed, corrected = False, query
     for clause in parsed.clauses:
         if not isinstance(clause, Term) or clause.negated or len(clause.text) < 3:
             continue
         word = clause.text.lower()
-        if _permitted_count(whoosh, word, permission):
+        if view.count_in("spell", word, permission):
             continue
-        best = _best_correction(whoosh, word, permission)
+        best = _best_correction(view, word, permission)
         if best:
             corrected = corrected.replace(clause.text, best, 1)
             changed = True
@@ -137,13 +136,16 @@ def did_you_mean(scope: Scope, query: str) -> str | None:
 
 def corrections(scope: Scope, parsed: ParsedQuery) -> dict[str, str]:
     """Query word -> the readable word it was most likely meant to be, for each free word
-    that no document the viewer may read contains (in any field, after analysis).
+    that no document the viewer may read contains (in any field, after analysis); empty
+    when ``spelling_correction`` is off.
 
     The candidates are the words one edit away (an accent is a letter, the first letter
     is kept) that occur in a readable document, the most frequent among them there; so
     the answer depends only on what the viewer may read, never on a word of a group they
     cannot."""
     searcher, allowed = scope.searcher, scope.readable
+    if not searcher.settings.spelling_correction:
+        return {}
     words = [clause.text for clause in parsed.clauses
              if isinstance(clause, Term) and not clause.negated
              and len(clause.text) >= CORRECT_MIN_LETTERS and clause.text.isalpha()
@@ -214,21 +216,17 @@ def _one_edit(word: str) -> set[str]:
     return found
 
 
-def _permitted_count(whoosh: Any, word: str, permission: np.ndarray) -> int:
-    """Documents the viewer may read (``permission``, a mask) that contain ``word``."""
-    docs = np.fromiter(whoosh.docs_for_query(wq.Term("spell", word)), dtype=np.int64)
-    return int(permission[docs].sum())
-
-
-def _best_correction(whoosh: Any, word: str, permission: np.ndarray) -> str | None:
-    reader = whoosh.reader()
+def _best_correction(view: LexicalView, word: str, permission: np.ndarray) -> str | None:
+    """The readable word within two edits of ``word`` (Whoosh's automaton, first letter
+    kept), the closest once accents are folded, then the most frequent."""
+    reader = view.searcher.reader()
     candidates = [c.decode() if isinstance(c, bytes) else c
                   for c in reader.terms_within("spell", word, MAX_EDITS, prefix=1)]
     scored = []
     for candidate in candidates:
         if candidate == word:
             continue
-        count = _permitted_count(whoosh, candidate, permission)  # never suggest what they can't see
+        count = view.count_in("spell", candidate, permission)  # never suggest what they can't see
         if count:
             distance = _edit_distance(fold(word), fold(candidate))
             scored.append((distance, -count, candidate))

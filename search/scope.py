@@ -68,8 +68,6 @@ class Scope:
         """Typed word -> the readable word also searched for it: the free words that no
         readable document contains, one letter away from one that some do (empty when
         ``spelling_correction`` is off).  Quoting a word searches it as typed."""
-        if not self.searcher.settings.spelling_correction:
-            return {}
         self.searcher._refresh_view()
         return corrections(self, parse_query(query) if isinstance(query, str) else query)
 

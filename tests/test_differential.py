@@ -144,7 +144,7 @@ def _api_observations(api: FlaskClient, headers: dict[str, str], similar_ids: li
 
 def _page_observations(page: FlaskClient, topic_ids: list[str]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
-    urls = [f"/search?q={query}" for query in QUERIES[:6]] + [
+    urls = [f"/search?q={query}" for query in (*QUERIES[:6], "remboursment frais")] + [
         "/km", "/topics", *(f"/topics/{topic}" for topic in topic_ids),
         *(f"/people/{person}" for person in PEOPLE_SHOWN), "/ask?q=notes+de+frais",
         "/me/follows", *(f"/km/feedback.csv?table={table}"
