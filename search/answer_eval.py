@@ -32,7 +32,7 @@ from search.evaluate import READER, index_beir
 
 FEATURES = ("overlap", "context", "after", "prefixes", "grams", "relative", "follows",
             "length", "new_words", "position", "passage", "encoder", "rank", "retrieval",
-            "type", "source")
+            "type", "source", "similar")
 UNMEASURED = ("source",)  # PIAF has no accepted answers nor marks: the weight is a choice
 ABSTAIN_PRECISION = 0.10  # abstain where the first sentence would be right this rarely
 L2 = 1.0  # ridge penalty of the regression, on standardised features

