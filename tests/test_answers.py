@@ -214,7 +214,8 @@ def test_english_passages_and_a_missing_package_do_without_word_vectors(
     scope = searcher.scope("p-julien")
     hits = scope.search(QUERY, limit=5)
     candidates = answers.passage_candidates(scope, QUERY, hits, 5)
-    assert {c.lang for c in candidates if c.features["similar"] > 0} <= {"fr"}
+    assert any(c.features["similar"] > 0 for c in candidates if c.lang == "fr")
+    assert all(c.features["similar"] == 0.0 for c in candidates if c.lang != "fr")
     monkeypatch.setattr(answers, "french_vectors", lambda: None)
     without = answers.passage_candidates(scope, QUERY, hits, 5)
     assert [c.text for c in without] == [c.text for c in candidates]
